@@ -1,6 +1,7 @@
 #include "common/syscalls.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <cstdio>
 #include <cstring>

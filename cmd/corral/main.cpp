@@ -1,0 +1,55 @@
+#include <cstdio>
+#include <iostream>
+
+#include "cli.hpp"
+#include "common/log.hpp"
+#include "runtime/state.hpp"
+#include "spec/validate.hpp"
+
+namespace corral::cli {
+
+void check_id(const std::string& id) { check(spec::validate_container_id(id)); }
+
+std::string state_root(const Globals& g) {
+    return g.root.empty() ? runtime::default_state_root() : g.root;
+}
+
+} // namespace corral::cli
+
+int main(int argc, char** argv) {
+    using namespace corral;
+    cli::Globals g;
+    CLI::App app{"corral: an OCI container runtime"};
+    app.name("corral");
+    app.require_subcommand(1);
+    app.set_version_flag("-v,--version",
+                         std::string("corral version ") + CORRAL_VERSION + "\nspec: 1.2.0");
+    app.add_option("--root", g.root, "state directory (default /run/corral)");
+    app.add_option("--log", g.log_file, "log file (default stderr only)");
+    app.add_option("--log-format", g.log_format, "log format: text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--debug", g.debug, "log debug messages");
+    app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver");
+    app.add_option("--cgroup-manager", g.cgroup_manager, "cgroupfs, systemd or disabled")
+        ->check(CLI::IsMember({"cgroupfs", "systemd", "disabled"}));
+
+    for (cli::Register r : {cli::register_spec, cli::register_create, cli::register_start,
+                            cli::register_run, cli::register_state, cli::register_kill,
+                            cli::register_delete, cli::register_list, cli::register_features})
+        r(app, g);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::string msg = e.what();
+        for (auto& c : msg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        log::configure(g.log_file, g.log_format == "json", g.debug);
+        log::error(msg);
+        return 1;
+    } catch (const CliError& e) {
+        log::error(e.message);
+        return 1;
+    }
+    return g.exit_code;
+}

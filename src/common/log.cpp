@@ -1,0 +1,67 @@
+#include "common/log.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/syscalls.hpp"
+
+namespace corral::log {
+
+namespace {
+int g_fd = -1;
+bool g_json = false;
+bool g_debug = false;
+
+const char* level_name(Level l) {
+    switch (l) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warn: return "warning";
+    case Level::Error: return "error";
+    }
+    return "info";
+}
+
+std::string now() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t{};
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    return buf;
+}
+} // namespace
+
+void configure(const std::string& file, bool json, bool debug) {
+    g_json = json;
+    g_debug = debug;
+    if (!file.empty()) {
+        g_fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    }
+}
+
+void write(Level level, const std::string& msg) {
+    if (level == Level::Debug && !g_debug) return;
+    if (level >= Level::Warn || (g_debug && g_fd < 0)) {
+        std::string line = std::string("corral: ") + (level == Level::Warn ? "warning: " : "") +
+                           (level == Level::Debug ? "debug: " : "") + msg + "\n";
+        sys::write_all(2, line.data(), line.size());
+    }
+    if (g_fd < 0) return;
+    std::string line;
+    if (g_json) {
+        line = nlohmann::json{{"level", level_name(level)}, {"msg", msg}, {"time", now()}}.dump() +
+               "\n";
+    } else {
+        line = now() + " " + level_name(level) + " " + msg + "\n";
+    }
+    sys::write_all(g_fd, line.data(), line.size());
+}
+
+} // namespace corral::log

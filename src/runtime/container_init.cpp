@@ -1,0 +1,179 @@
+#include "runtime/container_init.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/child_error.hpp"
+#include "common/syscalls.hpp"
+#include "ns/paths.hpp"
+#include "ns/rootfs.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/sync.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace corral::runtime {
+
+namespace {
+
+// Frames are large; the child has one thread, so one static buffer serves.
+Frame g_frame;
+
+[[noreturn]] void fail_to_parent(int sync_fd) {
+    const ChildError& e = child_error();
+    send_error(sync_fd, e.err, e.op, e.detail);
+    _exit(1);
+}
+
+// After Ready nobody listens on the socket any more: errors go to the
+// container's stderr, as with any process that fails to start.
+[[noreturn]] void fail_to_stderr(int code) {
+    const ChildError& e = child_error();
+    char line[600];
+    int n = std::snprintf(line, sizeof line, "corral: %s%s%s%s%s\n", e.op, e.detail[0] ? " " : "",
+                          e.detail, e.err ? ": " : "", e.err ? std::strerror(e.err) : "");
+    if (n > 0) sys::write_all(2, line, static_cast<size_t>(n) < sizeof line ? n : sizeof line - 1);
+    _exit(code);
+}
+
+bool set_identity(const Plan& plan) {
+    if (plan.set_hostname && sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+        return child_fail(errno, "sethostname", plan.hostname.c_str());
+    if (plan.set_domainname && setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
+        return child_fail(errno, "setdomainname", plan.domainname.c_str());
+    return true;
+}
+
+// The cwd is created when missing, through in-root resolution so a symlink
+// planted in the image cannot send it outside; getcwd then proves it is
+// inside (CVE-2024-21626 escaped through a cwd that was not).
+bool enter_cwd(const Plan& plan) {
+    const char* cwd = plan.process.cwd.c_str();
+    if (chdir(cwd) < 0) {
+        if (errno != ENOENT) return child_fail(errno, "chdir", cwd);
+        int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0) return child_fail(errno, "open", "/");
+        int fd = ns::mkdir_all_in_root(root, cwd, 0755);
+        int saved = errno;
+        ::close(root);
+        if (fd < 0) return child_fail(saved, "create cwd", cwd);
+        int rc = fchdir(fd);
+        saved = errno;
+        ::close(fd);
+        if (rc < 0) return child_fail(saved, "chdir", cwd);
+    }
+    char buf[4096];
+    if (!getcwd(buf, sizeof buf) || buf[0] != '/')
+        return child_fail(errno ? errno : ENOENT, "cwd is outside the container root:", cwd);
+    return true;
+}
+
+bool wait_for_start(const Plan& plan) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/self/fd/%d", plan.fifo_fd);
+    // Blocks until `start` opens the fifo for reading.
+    int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return child_fail(errno, "open exec fifo");
+    int rc = sys::write_all(fd, "0", 1);
+    int saved = errno;
+    ::close(fd);
+    ::close(plan.fifo_fd);
+    if (rc < 0) return child_fail(saved, "write exec fifo");
+    return true;
+}
+
+} // namespace
+
+[[noreturn]] void container_init_main(const Plan& plan, int sync_fd, bool namespaces_joined) {
+    // Non-dumpable before touching anything of the container, so its
+    // processes cannot ptrace us or open our /proc files (CVE-2019-5736).
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    sys::close_range_cloexec(3);
+    // `run` blocks signals to forward them; the container starts clean.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (!namespaces_joined && !ns::join_namespaces(plan.namespaces)) fail_to_parent(sync_fd);
+    if (!set_identity(plan)) fail_to_parent(sync_fd);
+    if (plan.setup_rootfs && !ns::prepare_rootfs(plan.rootfs)) fail_to_parent(sync_fd);
+
+    if (send_frame(sync_fd, Msg::RuntimeHooks, 0, nullptr, 0) < 0) _exit(1);
+    if (expect_frame(sync_fd, Msg::RuntimeHooksDone, &g_frame) < 0) _exit(1);
+    std::string_view state_json(g_frame.payload, g_frame.length);
+    if (plan.spec.hooks) {
+        auto r = run_hooks(plan.spec.hooks->create_container, state_json, "createContainer");
+        if (!r) {
+            child_fail(r.error().err, r.error().op.c_str(), r.error().detail.c_str());
+            fail_to_parent(sync_fd);
+        }
+    }
+
+    if (plan.setup_rootfs) {
+        if (!ns::enter_rootfs(plan.rootfs) || !ns::finish_rootfs(plan.rootfs))
+            fail_to_parent(sync_fd);
+    }
+    if (!enter_cwd(plan)) fail_to_parent(sync_fd);
+    if (!apply_process_attributes(plan.process)) fail_to_parent(sync_fd);
+    char exe[4096];
+    if (!resolve_executable(plan.process, exe, sizeof exe)) fail_to_parent(sync_fd);
+    if (!apply_credentials(plan.process)) fail_to_parent(sync_fd);
+
+    if (send_frame(sync_fd, Msg::Ready, 0, nullptr, 0) < 0) _exit(1);
+    ::close(sync_fd);
+
+    if (!wait_for_start(plan)) fail_to_stderr(1);
+    if (plan.spec.hooks && !plan.spec.hooks->start_container.empty()) {
+        auto r = run_hooks(plan.spec.hooks->start_container, state_json, "startContainer");
+        if (!r) {
+            child_fail(r.error().err, r.error().op.c_str(), r.error().detail.c_str());
+            fail_to_stderr(1);
+        }
+    }
+    if (!apply_no_new_privs(plan.process)) fail_to_stderr(1);
+    if (!prepare_fds_for_exec(plan.process)) fail_to_stderr(1);
+    execve(exe, plan.process.argv.get(), plan.process.envp.get());
+    child_fail(errno, "exec", exe);
+    fail_to_stderr(127);
+}
+
+[[noreturn]] void intermediate_main(const Plan& plan, int sync_fd) {
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    sys::close_range_cloexec(3);
+    if (!ns::join_namespaces(plan.namespaces)) fail_to_parent(sync_fd);
+    if (plan.namespaces.new_time_with_offsets) {
+        if (unshare(CLONE_NEWTIME) < 0) {
+            child_fail(errno, "unshare time namespace");
+            fail_to_parent(sync_fd);
+        }
+        if (!ns::write_time_offsets(plan.spec)) fail_to_parent(sync_fd);
+    }
+    sys::Clone3Args args;
+    // CLONE_PARENT makes the init corral's child, so corral can wait for it;
+    // the kernel requires exit_signal 0 with it (the parent's is inherited).
+    args.flags = plan.namespaces.clone_flags | CLONE_PARENT;
+    if (plan.cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(plan.cgroup_fd);
+    }
+    pid_t pid = sys::clone3_fork(args, nullptr);
+    if (pid < 0) {
+        child_fail(errno, "clone container init");
+        fail_to_parent(sync_fd);
+    }
+    if (pid == 0) container_init_main(plan, sync_fd, true);
+    int32_t p = pid;
+    if (send_frame(sync_fd, Msg::InitPid, 0, &p, sizeof p) < 0) _exit(1);
+    if (expect_frame(sync_fd, Msg::InitPidAck, &g_frame) < 0) _exit(1);
+    _exit(0);
+}
+
+} // namespace corral::runtime

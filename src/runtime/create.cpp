@@ -1,0 +1,222 @@
+// create: parse → validate → plan → clone, then drive the sync protocol until
+// the init reports Ready. Any failure tears down everything made so far.
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/manager.hpp"
+#include "common/log.hpp"
+#include "common/syscalls.hpp"
+#include "runtime/container_init.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/lifecycle.hpp"
+#include "runtime/pidfile.hpp"
+#include "runtime/plan.hpp"
+#include "runtime/sync.hpp"
+#include "spec/parse.hpp"
+#include "spec/validate.hpp"
+
+namespace corral::runtime {
+
+namespace {
+
+Frame g_frame;
+
+// Everything create made, undone in reverse unless commit() is called.
+struct Teardown {
+    ContainerDir* dir = nullptr;
+    cgroups::Manager* cgroup = nullptr;
+    pid_t child = 0;       // the init (or intermediate) we must kill and reap
+    pid_t intermediate = 0;
+    bool committed = false;
+
+    void commit() { committed = true; }
+    ~Teardown() {
+        if (committed) return;
+        for (pid_t p : {intermediate, child}) {
+            if (p <= 0) continue;
+            ::kill(p, SIGKILL);
+            waitpid(p, nullptr, 0);
+        }
+        if (cgroup) {
+            (void)cgroup->kill_all(SIGKILL);
+            (void)cgroup->destroy();
+        }
+        if (dir) (void)dir->remove();
+    }
+};
+
+Error child_error_of(const Frame& f) {
+    const char* op;
+    const char* detail;
+    split_error(f, &op, &detail);
+    return Error{f.err, op, detail};
+}
+
+Error init_died(pid_t pid, const char* when) {
+    int status = 0;
+    std::string how = "exited unexpectedly";
+    if (waitpid(pid, &status, 0) == pid) {
+        if (WIFEXITED(status)) how = "exited with status " + std::to_string(WEXITSTATUS(status));
+        else if (WIFSIGNALED(status)) how = "was killed by signal " + std::to_string(WTERMSIG(status));
+    }
+    return plain_error(std::string("container init ") + how, when);
+}
+
+// Receives the next frame; a child's Error frame becomes the returned error.
+Status receive(int fd, Msg want, pid_t pid, const char* when) {
+    if (recv_frame(fd, &g_frame) < 0) {
+        if (errno == ECONNRESET) return init_died(pid, when);
+        return sys_error("read sync socket", when);
+    }
+    if (g_frame.type == Msg::Error) return child_error_of(g_frame);
+    if (g_frame.type != want)
+        return plain_error("sync protocol:", std::string("expected ") + msg_name(want) + ", got " +
+                                                 msg_name(g_frame.type));
+    return {};
+}
+
+Result<std::string> absolute(const std::string& p) {
+    char buf[4096];
+    if (!realpath(p.c_str(), buf)) return sys_error("resolve bundle", p);
+    return std::string(buf);
+}
+
+} // namespace
+
+Result<Created> create_container(const CreateRequest& req) {
+    auto bundle = absolute(req.bundle.empty() ? "." : req.bundle);
+    if (!bundle) return bundle.error();
+    auto spec = spec::load_config(*bundle);
+    if (!spec) return spec.error();
+    CORRAL_TRY(spec::validate_spec(*spec, *bundle));
+    if (spec->process->terminal && req.console_socket.empty())
+        return plain_error("process.terminal:", "terminals are not implemented yet");
+
+    std::vector<std::string> warnings;
+    PlanOptions opts{req.id, *bundle, req.no_pivot, req.preserve_fds};
+    auto planned = build_plan(std::move(*spec), opts, &warnings);
+    if (!planned) return planned.error();
+    Plan& plan = *planned;
+    for (const auto& w : warnings) log::warn(w);
+    Result<std::unique_ptr<cgroups::Manager>> cg = std::unique_ptr<cgroups::Manager>();
+    if (req.no_cgroup) CORRAL_TRY(cgroups::check_resources_supported(plan.spec));
+    else cg = cgroups::make_manager(plan.spec, req.id);
+    if (!cg) return cg.error();
+    CORRAL_TRY(ns::open_join_fds(plan.namespaces));
+
+    StateStore store(req.root);
+    auto dir = store.create(req.id);
+    if (!dir) return dir.error();
+    Teardown undo;
+    undo.dir = &*dir;
+
+    ContainerState st;
+    st.oci_version = plan.spec.oci_version;
+    st.id = req.id;
+    st.bundle = *bundle;
+    st.rootfs = plan.rootfs.rootfs;
+    st.created = rfc3339_now();
+    st.annotations = plan.spec.annotations;
+    st.owner = geteuid();
+    st.cgroup_dir = *cg ? (*cg)->path() : "";
+    if (plan.spec.hooks) {
+        st.poststart = plan.spec.hooks->poststart;
+        st.poststop = plan.spec.hooks->poststop;
+    }
+    // Recorded before the cgroup exists so an interrupted create can still
+    // be cleaned up by `delete -f`.
+    CORRAL_TRY(dir->save(st));
+    if (*cg) {
+        CORRAL_TRY((*cg)->create());
+        undo.cgroup = cg->get();
+        plan.cgroup_fd = (*cg)->placement_fd();
+    }
+
+    std::string fifo = dir->file("exec.fifo");
+    // 0622: the init may have dropped to any uid before it opens it.
+    if (mkfifo(fifo.c_str(), 0622) < 0) return sys_error("mkfifo", fifo);
+    chmod(fifo.c_str(), 0622);
+    UniqueFd fifo_fd(::open(fifo.c_str(), O_PATH | O_CLOEXEC));
+    if (!fifo_fd) return sys_error("open", fifo);
+    plan.fifo_fd = fifo_fd.get();
+
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return sys_error("socketpair");
+    UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
+
+    sys::Clone3Args args;
+    int pidfd = -1;
+    args.flags = CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    bool intermediate = plan.namespaces.needs_intermediate;
+    if (!intermediate) {
+        args.flags |= plan.namespaces.clone_flags;
+        if (plan.cgroup_fd >= 0) {
+            args.flags |= CLONE_INTO_CGROUP;
+            args.cgroup = static_cast<uint64_t>(plan.cgroup_fd);
+        }
+    }
+    bool placed = false;
+    pid_t pid = sys::clone3_fork(args, &placed);
+    if (pid < 0) return sys_error("clone container process");
+    if (pid == 0) {
+        parent_sock.release();
+        ::close(sv[0]);
+        if (intermediate) intermediate_main(plan, sv[1]);
+        container_init_main(plan, sv[1], false);
+    }
+    UniqueFd child_pidfd(pidfd);
+    child_sock.reset();
+    pid_t init = pid;
+    if (intermediate) {
+        undo.intermediate = pid;
+        CORRAL_TRY(receive(parent_sock.get(), Msg::InitPid, pid, "before reporting the init pid"));
+        if (g_frame.length != sizeof(int32_t))
+            return plain_error("sync protocol:", "bad init-pid payload");
+        int32_t p;
+        memcpy(&p, g_frame.payload, sizeof p);
+        init = p;
+        undo.child = init;
+        if (send_frame(parent_sock.get(), Msg::InitPidAck, 0, nullptr, 0) < 0)
+            return sys_error("write sync socket");
+        int status = 0;
+        waitpid(pid, &status, 0);
+        undo.intermediate = 0;
+        child_pidfd.reset(sys::pidfd_open(init));
+        if (!child_pidfd) return sys_error("pidfd_open", std::to_string(init));
+        placed = plan.cgroup_fd >= 0;
+    } else {
+        undo.child = init;
+    }
+    if (!placed && *cg) CORRAL_TRY((*cg)->add_pid(init));
+
+    st.pid = init;
+    st.start_time = sys::process_start_time(init);
+    CORRAL_TRY(dir->save(st));
+
+    CORRAL_TRY(receive(parent_sock.get(), Msg::RuntimeHooks, init, "while preparing the rootfs"));
+    std::string creating = oci_state_json(st, ContainerStatus::Creating, false);
+    if (plan.spec.hooks) {
+        CORRAL_TRY(run_hooks(plan.spec.hooks->prestart, creating, "prestart"));
+        CORRAL_TRY(run_hooks(plan.spec.hooks->create_runtime, creating, "createRuntime"));
+    }
+    if (send_frame(parent_sock.get(), Msg::RuntimeHooksDone, 0, creating.data(),
+                   static_cast<uint32_t>(creating.size())) < 0)
+        return sys_error("write sync socket");
+    CORRAL_TRY(receive(parent_sock.get(), Msg::Ready, init, "while setting up the container"));
+
+    if (!req.pid_file.empty()) CORRAL_TRY(write_pid_file(req.pid_file, init));
+    undo.commit();
+    return Created{st, std::move(child_pidfd)};
+}
+
+} // namespace corral::runtime

@@ -1,0 +1,51 @@
+#include "runtime/features.hpp"
+
+#include <sys/capability.h>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/capabilities.hpp"
+
+namespace corral::runtime {
+
+std::string features_json() {
+    using nlohmann::json;
+    json caps = json::array();
+    for (int c = 0; c <= CAP_LAST_CAP; ++c) {
+        char* name = cap_to_name(c);
+        if (!name) continue;
+        std::string n = name;
+        cap_free(name);
+        for (auto& ch : n) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (n.rfind("CAP_", 0) == 0) caps.push_back(n);
+    }
+    json doc = {
+        {"ociVersionMin", "1.0.0"},
+        {"ociVersionMax", "1.2.0"},
+        {"hooks",
+         {"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+          "poststop"}},
+        {"mountOptions",
+         {"async",      "atime",    "bind",      "defaults",   "dev",          "diratime",
+          "dirsync",    "exec",     "lazytime",  "loud",       "mand",         "noatime",
+          "nodev",      "nodiratime", "noexec",  "nolazytime", "nomand",       "norelatime",
+          "nostrictatime", "nosuid", "private",  "rbind",      "relatime",     "remount",
+          "ro",         "rprivate", "rshared",   "rslave",     "runbindable",  "rw",
+          "shared",     "silent",   "slave",     "strictatime", "suid",        "sync",
+          "unbindable"}},
+        {"linux",
+         {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "uts"}},
+          {"capabilities", caps},
+          {"cgroup", {{"v1", false}, {"v2", true}, {"systemd", false}, {"systemdUser", false},
+                      {"rdma", false}}},
+          {"seccomp", {{"enabled", false}}},
+          {"apparmor", {{"enabled", false}}},
+          {"selinux", {{"enabled", false}}},
+          {"intelRdt", {{"enabled", false}}},
+          {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
+        {"annotations", {{"org.opencontainers.runtime-spec.features", "corral"}}},
+    };
+    return doc.dump(4);
+}
+
+} // namespace corral::runtime

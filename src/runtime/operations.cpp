@@ -1,0 +1,178 @@
+// start, kill, delete, state and list: everything after create.
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "cgroups/manager.hpp"
+#include "common/log.hpp"
+#include "common/syscalls.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/lifecycle.hpp"
+
+namespace corral::runtime {
+
+bool wait_pidfd_exit(int pidfd, int timeout_ms) {
+    pollfd p{pidfd, POLLIN, 0};
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        if (left < 0) left = 0;
+        int r = poll(&p, 1, static_cast<int>(left));
+        if (r > 0) return true;
+        if (r == 0) return false;
+        if (errno != EINTR) return false;
+    }
+}
+
+Result<UniqueFd> open_verified_pidfd(const ContainerState& st) {
+    if (st.pid <= 0) return plain_error("container " + st.id, "has no process");
+    UniqueFd fd(sys::pidfd_open(st.pid));
+    if (!fd) {
+        if (errno == ESRCH) return plain_error("container " + st.id, "is not running");
+        return sys_error("pidfd_open", std::to_string(st.pid));
+    }
+    // The pidfd pins the process; checking the start time after opening it
+    // proves it is the same process, not a recycled pid.
+    char state = 0;
+    if (sys::process_start_time(st.pid, &state) != st.start_time || state == 'Z')
+        return plain_error("container " + st.id, "is not running");
+    return fd;
+}
+
+Status start_container(const StateStore& store, const std::string& id) {
+    auto dir = store.open(id);
+    if (!dir) return dir.error();
+    auto st = dir->load();
+    if (!st) return st.error();
+    ContainerStatus status = derive_status(*st, dir->path());
+    if (status != ContainerStatus::Created)
+        return plain_error("cannot start container " + id + ":",
+                           std::string("it is ") + status_name(status) + ", not created");
+    auto pidfd = open_verified_pidfd(*st);
+    if (!pidfd) return pidfd.error();
+
+    std::string fifo = dir->file("exec.fifo");
+    // Non-blocking open never waits for a writer; poll then tells whether
+    // the init wrote its byte or died first.
+    UniqueFd fd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return sys_error("open", fifo);
+    pollfd fds[2] = {{fd.get(), POLLIN, 0}, {pidfd->get(), POLLIN, 0}};
+    for (;;) {
+        int r = poll(fds, 2, -1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return sys_error("poll", fifo);
+        if (fds[0].revents & POLLIN) break;
+        if (fds[1].revents & POLLIN) {
+            // It may have written and exited at once: a last non-blocking read decides.
+            break;
+        }
+    }
+    char c;
+    ssize_t n = sys::read_retry(fd.get(), &c, 1);
+    if (n != 1) return plain_error("start container " + id + ":", "the init exited before start");
+    unlink(fifo.c_str());
+
+    std::string running = oci_state_json(*st, ContainerStatus::Running, false);
+    for (const auto& h : st->poststart) {
+        auto r = run_hook(h, running, "poststart");
+        if (!r) log::warn(r.error().message());
+    }
+    return {};
+}
+
+Status kill_container(const StateStore& store, const std::string& id, int sig, bool all) {
+    auto dir = store.open(id);
+    if (!dir) return dir.error();
+    auto st = dir->load();
+    if (!st) return st.error();
+    ContainerStatus status = derive_status(*st, dir->path());
+    if (status != ContainerStatus::Created && status != ContainerStatus::Running && status != ContainerStatus::Paused)
+        return plain_error("cannot kill container " + id + ":",
+                           std::string("it is ") + status_name(status));
+    if (all && !st->cgroup_dir.empty()) {
+        auto cg = cgroups::open_existing(st->cgroup_dir);
+        return cg->kill_all(sig);
+    }
+    auto pidfd = open_verified_pidfd(*st);
+    if (!pidfd) return pidfd.error();
+    if (sys::pidfd_send_signal(pidfd->get(), sig) < 0)
+        return sys_error("kill container " + id, "pid " + std::to_string(st->pid));
+    return {};
+}
+
+Status destroy_container(const ContainerState& st, const std::string& dir_path) {
+    (void)dir_path;
+    auto pidfd = open_verified_pidfd(st);
+    if (pidfd) {
+        sys::pidfd_send_signal(pidfd->get(), SIGKILL);
+        if (!wait_pidfd_exit(pidfd->get(), 10000))
+            return plain_error("delete container " + st.id + ":", "the init did not die");
+        // Reap it when it is our child (run); elsewhere its parent reaps.
+        siginfo_t info{};
+        waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd->get()), &info,
+               WEXITED | WNOHANG);
+    }
+    Status result;
+    if (!st.cgroup_dir.empty()) {
+        auto cg = cgroups::open_existing(st.cgroup_dir);
+        if (access(st.cgroup_dir.c_str(), F_OK) == 0) {
+            (void)cg->kill_all(SIGKILL);
+            auto r = cg->destroy();
+            if (!r) result = r;
+        }
+    }
+    std::string stopped = oci_state_json(st, ContainerStatus::Stopped, false);
+    for (const auto& h : st.poststop) {
+        auto r = run_hook(h, stopped, "poststop");
+        if (!r) log::warn(r.error().message());
+    }
+    return result;
+}
+
+Status delete_container(const StateStore& store, const std::string& id, bool force) {
+    auto dir = store.open(id);
+    if (!dir) return dir.error();
+    auto st = dir->load();
+    if (!st) {
+        // A create killed before its first save leaves no usable state; with
+        // -f the directory still goes.
+        if (!force) return st.error();
+        return dir->remove();
+    }
+    ContainerStatus status = derive_status(*st, dir->path());
+    if ((status == ContainerStatus::Running || status == ContainerStatus::Paused) && !force)
+        return plain_error("cannot delete container " + id + ":",
+                           std::string("it is ") + status_name(status) + " (use delete -f)");
+    auto r = destroy_container(*st, dir->path());
+    if (!r) return r;
+    return dir->remove();
+}
+
+Result<std::string> state_json(const StateStore& store, const std::string& id) {
+    auto dir = store.open(id, false);
+    if (!dir) return dir.error();
+    auto st = dir->load();
+    if (!st) return st.error();
+    return oci_state_json(*st, derive_status(*st, dir->path()), true);
+}
+
+std::vector<ListEntry> list_containers(const StateStore& store) {
+    std::vector<ListEntry> out;
+    for (const auto& id : store.ids()) {
+        auto dir = store.open(id, false);
+        if (!dir) continue;
+        auto st = dir->load();
+        if (!st) continue;
+        out.push_back({*st, derive_status(*st, dir->path())});
+    }
+    return out;
+}
+
+} // namespace corral::runtime

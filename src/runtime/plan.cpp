@@ -1,0 +1,52 @@
+#include "runtime/plan.hpp"
+
+#include <sched.h>
+#include <sys/personality.h>
+
+namespace corral::runtime {
+
+Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
+                        std::vector<std::string>* warnings) {
+    Plan plan;
+    plan.id = opts.id;
+    plan.bundle = opts.bundle;
+
+    auto nsp = ns::plan_namespaces(spec);
+    if (!nsp) return nsp.error();
+    plan.namespaces = std::move(*nsp);
+    if (plan.namespaces.creates(CLONE_NEWUSER))
+        return plain_error("linux.namespaces:", "user namespaces are not implemented yet");
+    for (const auto& j : plan.namespaces.joins)
+        if (j.nstype == CLONE_NEWUSER)
+            return plain_error("linux.namespaces:", "user namespaces are not implemented yet");
+
+    plan.setup_rootfs = !plan.namespaces.joins_mount;
+    if (!plan.namespaces.creates(CLONE_NEWNS) && plan.setup_rootfs)
+        return plain_error("linux.namespaces:",
+                           "a mount namespace is required (new or joined by path)");
+    auto rootfs = ns::plan_rootfs(spec, opts.bundle, opts.no_pivot);
+    if (!rootfs) return rootfs.error();
+    plan.rootfs = std::move(*rootfs);
+
+    auto proc = plan_process(*spec.process, opts.preserve_fds, warnings);
+    if (!proc) return proc.error();
+    plan.process = std::move(*proc);
+    if (spec.linux && spec.linux->personality) {
+        const auto& d = spec.linux->personality->domain;
+        if (d == "LINUX") plan.process.personality = PER_LINUX;
+        else if (d == "LINUX32") plan.process.personality = PER_LINUX32;
+        else return plain_error("linux.personality.domain:", "unknown domain \"" + d + "\"");
+    }
+
+    plan.hostname = spec.hostname;
+    plan.domainname = spec.domainname;
+    plan.set_hostname = !spec.hostname.empty();
+    plan.set_domainname = !spec.domainname.empty();
+    if (spec.hooks)
+        plan.has_container_hooks =
+            !spec.hooks->create_container.empty() || !spec.hooks->start_container.empty();
+    plan.spec = std::move(spec);
+    return plan;
+}
+
+} // namespace corral::runtime

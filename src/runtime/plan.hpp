@@ -1,0 +1,42 @@
+// Plan: everything a container start needs, computed from the Spec and the
+// host before any clone. The child side reads only this.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "ns/namespaces.hpp"
+#include "ns/rootfs_plan.hpp"
+#include "runtime/process.hpp"
+#include "spec/spec.hpp"
+
+namespace corral::runtime {
+
+struct PlanOptions {
+    std::string id;
+    std::string bundle; // absolute
+    bool no_pivot = false;
+    int preserve_fds = 0;
+};
+
+struct Plan {
+    std::string id;
+    std::string bundle;
+    spec::Spec spec;
+    ns::NamespacePlan namespaces;
+    bool setup_rootfs = true; // false when the mount namespace is joined
+    ns::RootfsPlan rootfs;
+    ProcessPlan process;
+    std::string hostname, domainname;
+    bool set_hostname = false, set_domainname = false;
+    bool has_container_hooks = false; // createContainer/startContainer
+    // Filled by the parent right before clone.
+    int fifo_fd = -1;   // O_PATH fd of <state>/exec.fifo
+    int cgroup_fd = -1; // for CLONE_INTO_CGROUP in the intermediate
+};
+
+Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
+                        std::vector<std::string>* warnings);
+
+} // namespace corral::runtime

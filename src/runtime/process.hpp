@@ -1,0 +1,73 @@
+// The container process, planned in the parent (argv/envp as ready char*
+// arrays, every numeric conversion done) and applied in the child.
+#pragma once
+
+#include <optional>
+#include <sched.h>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+#include "common/result.hpp"
+#include "runtime/capabilities.hpp"
+#include "spec/spec.hpp"
+
+namespace corral::runtime {
+
+// Strings with a NULL-terminated char* view, built once before clone.
+struct CStringArray {
+    std::vector<std::string> items;
+    std::vector<char*> ptrs;
+    void set(std::vector<std::string> v);
+    char* const* get() const { return const_cast<char* const*>(ptrs.data()); }
+};
+
+struct RlimitPlan {
+    int resource = 0;
+    rlimit value{};
+    std::string name;
+};
+
+struct SchedAttr { // struct sched_attr of the kernel ABI
+    uint32_t size = 48;
+    uint32_t policy = 0;
+    uint64_t flags = 0;
+    int32_t nice = 0;
+    uint32_t priority = 0;
+    uint64_t runtime = 0, deadline = 0, period = 0;
+};
+
+struct ProcessPlan {
+    CStringArray argv, envp;
+    std::string path_env; // PATH from envp, for the lookup inside the rootfs
+    std::string cwd;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> additional_gids;
+    std::optional<mode_t> umask;
+    std::vector<RlimitPlan> rlimits;
+    std::optional<int> oom_score_adj;
+    std::optional<SchedAttr> scheduler;
+    std::optional<int> ioprio;
+    std::optional<unsigned long> personality;
+    std::optional<cpu_set_t> cpu_affinity;
+    std::optional<CapSets> caps;
+    bool no_new_privileges = false;
+    int preserve_fds = 0;
+};
+
+Result<int> rlimit_resource(const std::string& name);
+Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
+                                 std::vector<std::string>* warnings);
+
+// Child side. Each returns false after child_fail().
+bool apply_process_attributes(const ProcessPlan& p); // rlimits, oom, sched, ioprio...
+bool apply_credentials(const ProcessPlan& p);        // groups, ids, caps
+bool apply_no_new_privs(const ProcessPlan& p);
+// PATH lookup of argv[0] inside the (already pivoted) root, into buf.
+bool resolve_executable(const ProcessPlan& p, char* buf, size_t size);
+// Closes every fd above stdio and the preserved ones, and clears CLOEXEC on
+// the preserved fds 3..3+N-1 so they survive execve.
+bool prepare_fds_for_exec(const ProcessPlan& p);
+
+} // namespace corral::runtime

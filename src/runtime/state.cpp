@@ -1,0 +1,269 @@
+#include "runtime/state.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "common/syscalls.hpp"
+
+namespace corral::runtime {
+
+using nlohmann::json;
+
+const char* status_name(ContainerStatus s) {
+    switch (s) {
+    case ContainerStatus::Creating: return "creating";
+    case ContainerStatus::Created: return "created";
+    case ContainerStatus::Running: return "running";
+    case ContainerStatus::Paused: return "paused";
+    case ContainerStatus::Stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+std::string rfc3339_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t{};
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    return buf;
+}
+
+std::string oci_state_json(const ContainerState& st, ContainerStatus status, bool with_runc_fields) {
+    json j = {{"ociVersion", st.oci_version.empty() ? "1.2.0" : st.oci_version},
+              {"id", st.id},
+              {"status", status_name(status)},
+              {"bundle", st.bundle},
+              {"annotations", st.annotations}};
+    if (status != ContainerStatus::Stopped && st.pid > 0) j["pid"] = st.pid;
+    else j["pid"] = 0;
+    if (with_runc_fields) {
+        j["rootfs"] = st.rootfs;
+        j["created"] = st.created;
+        j["owner"] = "";
+    }
+    return j.dump(2);
+}
+
+static json hooks_to_json(const std::vector<spec::Hook>& hooks) {
+    json arr = json::array();
+    for (const auto& h : hooks) {
+        json o = {{"path", h.path}, {"args", h.args}, {"env", h.env}};
+        if (h.timeout) o["timeout"] = *h.timeout;
+        arr.push_back(std::move(o));
+    }
+    return arr;
+}
+
+static std::vector<spec::Hook> hooks_from_json(const json& arr) {
+    std::vector<spec::Hook> out;
+    for (const auto& o : arr) {
+        spec::Hook h;
+        h.path = o.at("path").get<std::string>();
+        h.args = o.at("args").get<std::vector<std::string>>();
+        h.env = o.at("env").get<std::vector<std::string>>();
+        if (o.contains("timeout")) h.timeout = o["timeout"].get<int32_t>();
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+std::string state_to_json(const ContainerState& st) {
+    json j = {{"ociVersion", st.oci_version}, {"id", st.id},
+              {"pid", st.pid},                {"startTime", st.start_time},
+              {"bundle", st.bundle},          {"rootfs", st.rootfs},
+              {"created", st.created},        {"annotations", st.annotations},
+              {"cgroupDir", st.cgroup_dir},   {"poststart", hooks_to_json(st.poststart)},
+              {"poststop", hooks_to_json(st.poststop)}, {"owner", st.owner},
+              {"init", st.use_init}};
+    return j.dump();
+}
+
+Result<ContainerState> state_from_json(const std::string& text) {
+    // A truncated or hand-edited file must give a clear error, never a crash.
+    try {
+        json j = json::parse(text);
+        ContainerState st;
+        st.oci_version = j.at("ociVersion").get<std::string>();
+        st.id = j.at("id").get<std::string>();
+        st.pid = j.at("pid").get<pid_t>();
+        st.start_time = j.at("startTime").get<unsigned long long>();
+        st.bundle = j.at("bundle").get<std::string>();
+        st.rootfs = j.at("rootfs").get<std::string>();
+        st.created = j.at("created").get<std::string>();
+        st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
+        st.cgroup_dir = j.at("cgroupDir").get<std::string>();
+        st.poststart = hooks_from_json(j.at("poststart"));
+        st.poststop = hooks_from_json(j.at("poststop"));
+        st.owner = j.at("owner").get<uid_t>();
+        st.use_init = j.value("init", false);
+        if (st.pid < 0) return plain_error("read state.json:", "negative pid");
+        return st;
+    } catch (const std::exception& e) {
+        std::string what = e.what();
+        std::transform(what.begin(), what.end(), what.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        return plain_error("read state.json:", "corrupt state: " + what);
+    }
+}
+
+ContainerStatus derive_status(const ContainerState& st, const std::string& dir) {
+    if (st.pid <= 0) return ContainerStatus::Creating;
+    char proc_state = 0;
+    unsigned long long now = sys::process_start_time(st.pid, &proc_state);
+    if (now == 0 || now != st.start_time || proc_state == 'Z' || proc_state == 'X')
+        return ContainerStatus::Stopped;
+    if (access((dir + "/exec.fifo").c_str(), F_OK) == 0) return ContainerStatus::Created;
+    if (proc_state == 'T' || proc_state == 't') return ContainerStatus::Running;
+    return ContainerStatus::Running;
+}
+
+static Result<std::string> read_file(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return sys_error("open", path);
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = sys::read_retry(fd.get(), buf, sizeof buf);
+        if (n < 0) return sys_error("read", path);
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+Result<ContainerState> ContainerDir::load() const {
+    auto text = read_file(file("state.json"));
+    if (!text) return text.error();
+    auto st = state_from_json(*text);
+    if (!st) return Error{0, "read " + file("state.json") + ":", st.error().detail};
+    return st;
+}
+
+Status ContainerDir::save(const ContainerState& st) const {
+    std::string tmp = file("state.json.tmp");
+    std::string data = state_to_json(st);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) return sys_error("create", tmp);
+    if (sys::write_all(fd.get(), data.data(), data.size()) < 0 || fsync(fd.get()) < 0) {
+        Error e = sys_error("write", tmp);
+        unlink(tmp.c_str());
+        return e;
+    }
+    if (rename(tmp.c_str(), file("state.json").c_str()) < 0) {
+        Error e = sys_error("rename", tmp);
+        unlink(tmp.c_str());
+        return e;
+    }
+    return {};
+}
+
+static int remove_tree_at(int dirfd) {
+    DIR* d = fdopendir(dirfd);
+    if (!d) {
+        close(dirfd);
+        return -1;
+    }
+    int rc = 0;
+    while (dirent* e = readdir(d)) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (e->d_type == DT_DIR) {
+            int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) remove_tree_at(sub);
+            if (unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0) rc = -1;
+        } else if (unlinkat(dirfd, e->d_name, 0) < 0) {
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+Status ContainerDir::remove() {
+    int dup = fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return sys_error("remove state directory", path_);
+    remove_tree_at(dup);
+    if (rmdir(path_.c_str()) < 0 && errno != ENOENT) return sys_error("remove", path_);
+    return {};
+}
+
+static Status mkdir_p(const std::string& path, mode_t mode) {
+    std::string cur;
+    size_t pos = 0;
+    while (pos != std::string::npos) {
+        pos = path.find('/', pos + 1);
+        cur = path.substr(0, pos);
+        if (cur.empty()) continue;
+        if (mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) return sys_error("mkdir", cur);
+    }
+    return {};
+}
+
+static Result<UniqueFd> lock_dir(const std::string& path, bool lock = true) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return sys_error("open", path);
+    if (lock && flock(fd.get(), LOCK_EX) < 0) return sys_error("lock", path);
+    return fd;
+}
+
+Result<ContainerDir> StateStore::create(const std::string& id) const {
+    CORRAL_TRY(mkdir_p(root_, 0700));
+    std::string path = root_ + "/" + id;
+    if (mkdir(path.c_str(), 0711) < 0) {
+        if (errno == EEXIST) return plain_error("container with id " + id, "already exists");
+        return sys_error("mkdir", path);
+    }
+    auto fd = lock_dir(path);
+    if (!fd) {
+        rmdir(path.c_str());
+        return fd.error();
+    }
+    return ContainerDir(path, std::move(*fd));
+}
+
+Result<ContainerDir> StateStore::open(const std::string& id, bool lock) const {
+    std::string path = root_ + "/" + id;
+    auto fd = lock_dir(path, lock);
+    if (!fd) {
+        if (fd.error().err == ENOENT) return plain_error("container " + id, "does not exist");
+        return fd.error();
+    }
+    // A concurrent delete may have removed the directory while we waited.
+    struct stat st {};
+    if (fstat(fd->get(), &st) < 0 || st.st_nlink == 0)
+        return plain_error("container " + id, "does not exist");
+    return ContainerDir(path, std::move(*fd));
+}
+
+std::vector<std::string> StateStore::ids() const {
+    std::vector<std::string> out;
+    DIR* d = opendir(root_.c_str());
+    if (!d) return out;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.' || e->d_type != DT_DIR) continue;
+        out.emplace_back(e->d_name);
+    }
+    closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string default_state_root() {
+    if (geteuid() == 0) return "/run/corral";
+    const char* xdg = getenv("XDG_RUNTIME_DIR");
+    if (xdg && *xdg) return std::string(xdg) + "/corral";
+    return "/tmp/corral-" + std::to_string(geteuid());
+}
+
+} // namespace corral::runtime

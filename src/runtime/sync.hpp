@@ -1,0 +1,74 @@
+// The parent/child sync protocol over a SOCK_SEQPACKET socketpair.
+//
+//   corral (parent)                          container side
+//   ---------------                          --------------
+//   [only when an intermediate process joins a pid/time namespace]
+//          <── InitPid{pid}                  intermediate: host pid of the init
+//          ──> InitPidAck
+//   [only with a new user namespace]
+//          <── IdMapRequest                  init waits before anything needing ids
+//          ──> IdMapDone                     uid_map/gid_map written
+//          <── RuntimeHooks                  mounts prepared, before pivot_root
+//          ──> RuntimeHooksDone{state json}  prestart + createRuntime ran
+//          <── Ready                         init waits on the exec fifo
+//   at any point before Ready:
+//          <── Error{errno, op\0detail}      the sender then _exits
+//
+// One frame per datagram: a fixed header {type, errno, length} then `length`
+// payload bytes. The receiver rejects a datagram whose size disagrees with the
+// header, an unknown type, or a message out of order (CVE-2021-43784 was a
+// length confusion in exactly this kind of channel).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace corral::runtime {
+
+enum class Msg : uint32_t {
+    InitPid = 1,
+    InitPidAck,
+    IdMapRequest,
+    IdMapDone,
+    RuntimeHooks,
+    RuntimeHooksDone,
+    Ready,
+    Error,
+};
+
+const char* msg_name(Msg m);
+
+struct FrameHeader {
+    uint32_t type;
+    int32_t err;
+    uint32_t length;
+};
+
+inline constexpr size_t kMaxPayload = 60 * 1024;
+
+struct Frame {
+    Msg type{};
+    int32_t err = 0;
+    uint32_t length = 0;
+    char payload[kMaxPayload + 1]; // always NUL-terminated after decode
+};
+
+// Pure decoding of one received datagram, used by recv_frame and the fuzzer.
+// Returns 0, or an errno: EPROTO (bad header/length/type), EMSGSIZE.
+int decode_frame(const void* buf, size_t n, Frame* out);
+
+// Both are child-safe (no allocation, MSG_NOSIGNAL). send returns 0 or -1
+// with errno. recv returns 0, or -1 with errno; ECONNRESET means the peer
+// closed the socket (EOF) before sending anything.
+int send_frame(int fd, Msg type, int32_t err, const void* payload, uint32_t length);
+int recv_frame(int fd, Frame* out);
+// Receives and requires a given type; an Error frame or another type gives
+// -1 with errno EPROTO (Error frames leave the frame filled for the caller).
+int expect_frame(int fd, Msg type, Frame* out);
+
+// Error payload: "op\0detail" (both NUL-free, bounded).
+int send_error(int fd, int err, const char* op, const char* detail);
+// Splits an Error frame's payload; pointers into the frame.
+void split_error(const Frame& f, const char** op, const char** detail);
+
+} // namespace corral::runtime
