@@ -8,7 +8,9 @@
 
 namespace corral::cli {
 
-void check_id(const std::string& id) { check(spec::validate_container_id(id)); }
+void check_id(const std::string& id) {
+    check(spec::validate_container_id(id));
+}
 
 std::string state_root(const Globals& g) {
     return g.root.empty() ? runtime::default_state_root() : g.root;
@@ -43,7 +45,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
         std::string msg = e.what();
-        for (auto& c : msg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : msg)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         log::configure(g.log_file, g.log_format == "json", g.debug);
         log::error(msg);
         return 1;

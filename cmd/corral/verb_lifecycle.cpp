@@ -32,7 +32,8 @@ void add_create_flags(CLI::App* cmd, CreateFlags& f) {
 void finish_request(runtime::CreateRequest& req, const Globals& g) {
     check_id(req.id);
     if (g.systemd_cgroup || g.cgroup_manager == "systemd")
-        throw CliError{"systemd cgroup driver: not implemented yet (use --cgroup-manager cgroupfs)"};
+        throw CliError{
+            "systemd cgroup driver: not implemented yet (use --cgroup-manager cgroupfs)"};
     req.root = state_root(g);
     req.no_cgroup = g.cgroup_manager == "disabled";
 }

@@ -7,8 +7,8 @@
 
 #include "cli.hpp"
 #include "common/log.hpp"
-#include "runtime/lifecycle.hpp"
 #include "runtime/features.hpp"
+#include "runtime/lifecycle.hpp"
 
 namespace corral::cli {
 
@@ -39,18 +39,20 @@ void register_list(CLI::App& app, Globals& g) {
         log::configure(g.log_file, g.log_format == "json", g.debug);
         auto entries = runtime::list_containers(runtime::StateStore(state_root(g)));
         if (f->quiet) {
-            for (const auto& e : entries) std::cout << e.state.id << "\n";
+            for (const auto& e : entries)
+                std::cout << e.state.id << "\n";
             return;
         }
         if (f->format == "json") {
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& e : entries)
-                arr.push_back(nlohmann::json::parse(runtime::oci_state_json(e.state, e.status, true)));
+                arr.push_back(
+                    nlohmann::json::parse(runtime::oci_state_json(e.state, e.status, true)));
             std::cout << arr.dump() << "\n";
             return;
         }
-        std::printf("%-20s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE",
-                    "CREATED", "OWNER");
+        std::printf("%-20s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+                    "OWNER");
         for (const auto& e : entries) {
             int pid = e.status == runtime::ContainerStatus::Stopped ? 0 : e.state.pid;
             std::printf("%-20s %-8d %-10s %-40s %-31s %s\n", e.state.id.c_str(), pid,

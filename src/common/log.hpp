@@ -12,9 +12,17 @@ enum class Level { Debug, Info, Warn, Error };
 
 void configure(const std::string& file, bool json, bool debug);
 void write(Level level, const std::string& msg);
-inline void debug(const std::string& m) { write(Level::Debug, m); }
-inline void info(const std::string& m) { write(Level::Info, m); }
-inline void warn(const std::string& m) { write(Level::Warn, m); }
-inline void error(const std::string& m) { write(Level::Error, m); }
+inline void debug(const std::string& m) {
+    write(Level::Debug, m);
+}
+inline void info(const std::string& m) {
+    write(Level::Info, m);
+}
+inline void warn(const std::string& m) {
+    write(Level::Warn, m);
+}
+inline void error(const std::string& m) {
+    write(Level::Error, m);
+}
 
 } // namespace corral::log

@@ -10,7 +10,8 @@ std::string Error::message() const {
     if (err != 0) {
         // strerror capitalises ("No such file"): messages stay lowercase.
         std::string why = std::strerror(err);
-        if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z' && !(why.size() > 1 && why[1] >= 'A' && why[1] <= 'Z'))
+        if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z' &&
+            !(why.size() > 1 && why[1] >= 'A' && why[1] <= 'Z'))
             why[0] = static_cast<char>(why[0] - 'A' + 'a');
         m += (m.empty() ? "" : ": ") + why;
     }

@@ -26,8 +26,10 @@ Error plain_error(std::string op, std::string detail = {});
 
 template <typename T> class [[nodiscard]] Result {
 public:
-    Result(T value) : v_(std::move(value)) {}
-    Result(Error e) : v_(std::move(e)) {}
+    Result(T value)
+        : v_(std::move(value)) {}
+    Result(Error e)
+        : v_(std::move(e)) {}
 
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -35,7 +37,9 @@ public:
     T&& value() && { return std::get<0>(std::move(v_)); }
     const T& value() const& { return std::get<0>(v_); }
     T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
     T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
     const Error& error() const { return std::get<1>(v_); }
     Result context(const std::string& outer) && {
         if (ok()) return std::move(*this);
@@ -49,7 +53,9 @@ private:
 template <> class [[nodiscard]] Result<void> {
 public:
     Result() = default;
-    Result(Error e) : e_(std::move(e)), failed_(true) {}
+    Result(Error e)
+        : e_(std::move(e))
+        , failed_(true) {}
     bool ok() const { return !failed_; }
     explicit operator bool() const { return ok(); }
     const Error& error() const { return e_; }

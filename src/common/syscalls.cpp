@@ -1,9 +1,9 @@
 #include "common/syscalls.hpp"
 
 #include <cerrno>
-#include <cstdlib>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -32,7 +32,9 @@ int openat2(int dirfd, const char* path, const struct open_how* how) {
     return static_cast<int>(syscall(SYS_openat2, dirfd, path, how, sizeof(*how)));
 }
 
-int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
 
 int pidfd_send_signal(int pidfd, int sig) {
     return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));

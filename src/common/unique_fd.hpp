@@ -9,10 +9,12 @@ namespace corral {
 class UniqueFd {
 public:
     UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
+    explicit UniqueFd(int fd)
+        : fd_(fd) {}
     UniqueFd(const UniqueFd&) = delete;
     UniqueFd& operator=(const UniqueFd&) = delete;
-    UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+    UniqueFd(UniqueFd&& o) noexcept
+        : fd_(o.release()) {}
     UniqueFd& operator=(UniqueFd&& o) noexcept {
         if (this != &o) reset(o.release());
         return *this;

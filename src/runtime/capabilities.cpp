@@ -35,9 +35,9 @@ static Result<uint64_t> mask_of(const std::vector<std::string>& names, const cha
         if (cap_from_name(n.c_str(), &v) != 0 || n.rfind("CAP_", 0) != 0) {
             // libcap knows only the names of its build; a well-formed name it
             // lacks is newer than this libcap and therefore than this kernel.
-            bool well_formed = n.size() > 4 && n.rfind("CAP_", 0) == 0 &&
-                               n.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") ==
-                                   std::string::npos;
+            bool well_formed =
+                n.size() > 4 && n.rfind("CAP_", 0) == 0 &&
+                n.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") == std::string::npos;
             if (!well_formed)
                 return plain_error(std::string("process.capabilities.") + set + ":",
                                    "unknown capability \"" + n + "\"");

@@ -20,7 +20,8 @@ int cap_last_cap();
 
 // "CAP_SYS_ADMIN" → bit. Unknown names are an error naming the JSON field;
 // names this kernel lacks are skipped and reported in `skipped`.
-Result<CapSets> plan_capabilities(const spec::Capabilities& caps, std::vector<std::string>* skipped);
+Result<CapSets> plan_capabilities(const spec::Capabilities& caps,
+                                  std::vector<std::string>* skipped);
 
 // Child side: drop the bounding set to plan.bounding (needs CAP_SETPCAP, so
 // before the uid change).

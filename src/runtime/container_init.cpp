@@ -94,6 +94,7 @@ bool wait_for_start(const Plan& plan) {
 } // namespace
 
 [[noreturn]] void container_init_main(const Plan& plan, int sync_fd, bool namespaces_joined) {
+    if (plan.lock_fd >= 0) ::close(plan.lock_fd);
     // Non-dumpable before touching anything of the container, so its
     // processes cannot ptrace us or open our /proc files (CVE-2019-5736).
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -146,6 +147,7 @@ bool wait_for_start(const Plan& plan) {
 }
 
 [[noreturn]] void intermediate_main(const Plan& plan, int sync_fd) {
+    if (plan.lock_fd >= 0) ::close(plan.lock_fd);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sys::close_range_cloexec(3);
     if (!ns::join_namespaces(plan.namespaces)) fail_to_parent(sync_fd);

@@ -32,7 +32,7 @@ Frame g_frame;
 struct Teardown {
     ContainerDir* dir = nullptr;
     cgroups::Manager* cgroup = nullptr;
-    pid_t child = 0;       // the init (or intermediate) we must kill and reap
+    pid_t child = 0; // the init (or intermediate) we must kill and reap
     pid_t intermediate = 0;
     bool committed = false;
 
@@ -63,8 +63,10 @@ Error init_died(pid_t pid, const char* when) {
     int status = 0;
     std::string how = "exited unexpectedly";
     if (waitpid(pid, &status, 0) == pid) {
-        if (WIFEXITED(status)) how = "exited with status " + std::to_string(WEXITSTATUS(status));
-        else if (WIFSIGNALED(status)) how = "was killed by signal " + std::to_string(WTERMSIG(status));
+        if (WIFEXITED(status))
+            how = "exited with status " + std::to_string(WEXITSTATUS(status));
+        else if (WIFSIGNALED(status))
+            how = "was killed by signal " + std::to_string(WTERMSIG(status));
     }
     return plain_error(std::string("container init ") + how, when);
 }
@@ -104,10 +106,13 @@ Result<Created> create_container(const CreateRequest& req) {
     auto planned = build_plan(std::move(*spec), opts, &warnings);
     if (!planned) return planned.error();
     Plan& plan = *planned;
-    for (const auto& w : warnings) log::warn(w);
+    for (const auto& w : warnings)
+        log::warn(w);
     Result<std::unique_ptr<cgroups::Manager>> cg = std::unique_ptr<cgroups::Manager>();
-    if (req.no_cgroup) CORRAL_TRY(cgroups::check_resources_supported(plan.spec));
-    else cg = cgroups::make_manager(plan.spec, req.id);
+    if (req.no_cgroup)
+        CORRAL_TRY(cgroups::check_resources_supported(plan.spec));
+    else
+        cg = cgroups::make_manager(plan.spec, req.id);
     if (!cg) return cg.error();
     CORRAL_TRY(ns::open_join_fds(plan.namespaces));
 
@@ -146,6 +151,7 @@ Result<Created> create_container(const CreateRequest& req) {
     UniqueFd fifo_fd(::open(fifo.c_str(), O_PATH | O_CLOEXEC));
     if (!fifo_fd) return sys_error("open", fifo);
     plan.fifo_fd = fifo_fd.get();
+    plan.lock_fd = dir->fd();
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -16,7 +16,8 @@ std::string features_json() {
         if (!name) continue;
         std::string n = name;
         cap_free(name);
-        for (auto& ch : n) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        for (auto& ch : n)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         if (n.rfind("CAP_", 0) == 0) caps.push_back(n);
     }
     json doc = {
@@ -25,19 +26,23 @@ std::string features_json() {
         {"hooks",
          {"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
           "poststop"}},
-        {"mountOptions",
-         {"async",      "atime",    "bind",      "defaults",   "dev",          "diratime",
-          "dirsync",    "exec",     "lazytime",  "loud",       "mand",         "noatime",
-          "nodev",      "nodiratime", "noexec",  "nolazytime", "nomand",       "norelatime",
-          "nostrictatime", "nosuid", "private",  "rbind",      "relatime",     "remount",
-          "ro",         "rprivate", "rshared",   "rslave",     "runbindable",  "rw",
-          "shared",     "silent",   "slave",     "strictatime", "suid",        "sync",
-          "unbindable"}},
+        {"mountOptions", {"async",      "atime",     "bind",       "defaults",      "dev",
+                          "diratime",   "dirsync",   "exec",       "lazytime",      "loud",
+                          "mand",       "noatime",   "nodev",      "nodiratime",    "noexec",
+                          "nolazytime", "nomand",    "norelatime", "nostrictatime", "nosuid",
+                          "private",    "rbind",     "relatime",   "remount",       "ro",
+                          "rprivate",   "rshared",   "rslave",     "runbindable",   "rw",
+                          "shared",     "silent",    "slave",      "strictatime",   "suid",
+                          "sync",       "unbindable"}},
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "uts"}},
           {"capabilities", caps},
-          {"cgroup", {{"v1", false}, {"v2", true}, {"systemd", false}, {"systemdUser", false},
-                      {"rdma", false}}},
+          {"cgroup",
+           {{"v1", false},
+            {"v2", true},
+            {"systemd", false},
+            {"systemdUser", false},
+            {"rdma", false}}},
           {"seccomp", {{"enabled", false}}},
           {"apparmor", {{"enabled", false}}},
           {"selinux", {{"enabled", false}}},

@@ -93,7 +93,8 @@ Status kill_container(const StateStore& store, const std::string& id, int sig, b
     auto st = dir->load();
     if (!st) return st.error();
     ContainerStatus status = derive_status(*st, dir->path());
-    if (status != ContainerStatus::Created && status != ContainerStatus::Running && status != ContainerStatus::Paused)
+    if (status != ContainerStatus::Created && status != ContainerStatus::Running &&
+        status != ContainerStatus::Paused)
         return plain_error("cannot kill container " + id + ":",
                            std::string("it is ") + status_name(status));
     if (all && !st->cgroup_dir.empty()) {

@@ -33,9 +33,12 @@ Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
     plan.process = std::move(*proc);
     if (spec.linux && spec.linux->personality) {
         const auto& d = spec.linux->personality->domain;
-        if (d == "LINUX") plan.process.personality = PER_LINUX;
-        else if (d == "LINUX32") plan.process.personality = PER_LINUX32;
-        else return plain_error("linux.personality.domain:", "unknown domain \"" + d + "\"");
+        if (d == "LINUX")
+            plan.process.personality = PER_LINUX;
+        else if (d == "LINUX32")
+            plan.process.personality = PER_LINUX32;
+        else
+            return plain_error("linux.personality.domain:", "unknown domain \"" + d + "\"");
     }
 
     plan.hostname = spec.hostname;

@@ -34,6 +34,9 @@ struct Plan {
     // Filled by the parent right before clone.
     int fifo_fd = -1;   // O_PATH fd of <state>/exec.fifo
     int cgroup_fd = -1; // for CLONE_INTO_CGROUP in the intermediate
+    // The state directory's lock: an flock belongs to the open file, so the
+    // child's copy would hold the lock until exec unless closed at once.
+    int lock_fd = -1;
 };
 
 Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,

@@ -22,7 +22,8 @@ namespace corral::runtime {
 void CStringArray::set(std::vector<std::string> v) {
     items = std::move(v);
     ptrs.clear();
-    for (auto& s : items) ptrs.push_back(s.data());
+    for (auto& s : items)
+        ptrs.push_back(s.data());
     ptrs.push_back(nullptr);
 }
 
@@ -44,13 +45,13 @@ Result<int> rlimit_resource(const std::string& name) {
 
 static Result<SchedAttr> plan_scheduler(const spec::Scheduler& s) {
     static const std::pair<const char*, uint32_t> policies[] = {
-        {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1},  {"SCHED_RR", 2},
+        {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
         {"SCHED_BATCH", 3}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
     };
     static const std::pair<const char*, uint64_t> flags[] = {
-        {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
-        {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
-        {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+        {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+        {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
+        {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
         {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
     };
     SchedAttr a;
@@ -75,10 +76,14 @@ static Result<SchedAttr> plan_scheduler(const spec::Scheduler& s) {
 
 static Result<int> plan_ioprio(const spec::IoPriority& io) {
     int cls;
-    if (io.io_class == "IOPRIO_CLASS_RT") cls = IOPRIO_CLASS_RT;
-    else if (io.io_class == "IOPRIO_CLASS_BE") cls = IOPRIO_CLASS_BE;
-    else if (io.io_class == "IOPRIO_CLASS_IDLE") cls = IOPRIO_CLASS_IDLE;
-    else return plain_error("process.ioPriority.class:", "unknown class \"" + io.io_class + "\"");
+    if (io.io_class == "IOPRIO_CLASS_RT")
+        cls = IOPRIO_CLASS_RT;
+    else if (io.io_class == "IOPRIO_CLASS_BE")
+        cls = IOPRIO_CLASS_BE;
+    else if (io.io_class == "IOPRIO_CLASS_IDLE")
+        cls = IOPRIO_CLASS_IDLE;
+    else
+        return plain_error("process.ioPriority.class:", "unknown class \"" + io.io_class + "\"");
     if (io.priority < 0 || io.priority > 7)
         return plain_error("process.ioPriority.priority:", "must be 0 to 7");
     return IOPRIO_PRIO_VALUE(cls, io.priority);
@@ -101,7 +106,8 @@ static Result<cpu_set_t> plan_cpus(const std::string& list) {
         }
         if (hi < lo || hi >= CPU_SETSIZE)
             return plain_error("process.execCPUAffinity:", "bad cpu range \"" + part + "\"");
-        for (unsigned c = lo; c <= hi; ++c) CPU_SET(c, &set);
+        for (unsigned c = lo; c <= hi; ++c)
+            CPU_SET(c, &set);
         if (end == std::string::npos) break;
         pos = end + 1;
     }
@@ -134,11 +140,10 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
             bool have_resource = syscall(SYS_capget, &hdr, data) == 0 &&
                                  (data[0].effective & (1U << CAP_SYS_RESOURCE));
             if (!have_resource)
-                return plain_error("process.rlimits: " + r.type + ":",
-                                   "hard limit " + std::to_string(r.hard) +
-                                       " is above the runtime's hard limit " +
-                                       std::to_string(cur.rlim_max) +
-                                       " and CAP_SYS_RESOURCE is missing");
+                return plain_error(
+                    "process.rlimits: " + r.type + ":",
+                    "hard limit " + std::to_string(r.hard) + " is above the runtime's hard limit " +
+                        std::to_string(cur.rlim_max) + " and CAP_SYS_RESOURCE is missing");
         }
         plan.rlimits.push_back(rp);
     }
@@ -154,9 +159,8 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
         plan.ioprio = *io;
     }
     if (p.exec_cpu_affinity) {
-        const std::string& l = p.exec_cpu_affinity->final.empty()
-                                   ? p.exec_cpu_affinity->initial
-                                   : p.exec_cpu_affinity->final;
+        const std::string& l = p.exec_cpu_affinity->final.empty() ? p.exec_cpu_affinity->initial
+                                                                  : p.exec_cpu_affinity->final;
         if (!l.empty()) {
             auto set = plan_cpus(l);
             if (!set) return set.error();
@@ -169,7 +173,8 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
         if (!caps) return caps.error();
         plan.caps = *caps;
         for (const auto& s : skipped)
-            if (warnings) warnings->push_back("capability " + s + " is unknown to this kernel, skipped");
+            if (warnings)
+                warnings->push_back("capability " + s + " is unknown to this kernel, skipped");
     }
     plan.no_new_privileges = p.no_new_privileges;
     plan.preserve_fds = preserve_fds;
@@ -233,8 +238,9 @@ bool resolve_executable(const ProcessPlan& p, char* buf, size_t size) {
         if (is_executable_file(buf)) return true;
         return child_fail(errno ? errno : EACCES, "exec", name);
     }
-    const char* path = p.path_env.empty() ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-                                          : p.path_env.c_str();
+    const char* path = p.path_env.empty()
+                           ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                           : p.path_env.c_str();
     while (*path) {
         const char* end = std::strchr(path, ':');
         size_t len = end ? static_cast<size_t>(end - path) : std::strlen(path);

@@ -69,8 +69,8 @@ Result<int> run_container(const CreateRequest& req, bool detach, bool keep) {
         }
         if (fds[0].revents & POLLIN) {
             siginfo_t info{};
-            if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
-                       WEXITED) < 0)
+            if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) <
+                0)
                 return sys_error("wait for container process");
             code = exit_code_of(info);
             break;

@@ -20,11 +20,16 @@ using nlohmann::json;
 
 const char* status_name(ContainerStatus s) {
     switch (s) {
-    case ContainerStatus::Creating: return "creating";
-    case ContainerStatus::Created: return "created";
-    case ContainerStatus::Running: return "running";
-    case ContainerStatus::Paused: return "paused";
-    case ContainerStatus::Stopped: return "stopped";
+    case ContainerStatus::Creating:
+        return "creating";
+    case ContainerStatus::Created:
+        return "created";
+    case ContainerStatus::Running:
+        return "running";
+    case ContainerStatus::Paused:
+        return "paused";
+    case ContainerStatus::Stopped:
+        return "stopped";
     }
     return "unknown";
 }
@@ -40,14 +45,17 @@ std::string rfc3339_now() {
     return buf;
 }
 
-std::string oci_state_json(const ContainerState& st, ContainerStatus status, bool with_runc_fields) {
+std::string oci_state_json(const ContainerState& st, ContainerStatus status,
+                           bool with_runc_fields) {
     json j = {{"ociVersion", st.oci_version.empty() ? "1.2.0" : st.oci_version},
               {"id", st.id},
               {"status", status_name(status)},
               {"bundle", st.bundle},
               {"annotations", st.annotations}};
-    if (status != ContainerStatus::Stopped && st.pid > 0) j["pid"] = st.pid;
-    else j["pid"] = 0;
+    if (status != ContainerStatus::Stopped && st.pid > 0)
+        j["pid"] = st.pid;
+    else
+        j["pid"] = 0;
     if (with_runc_fields) {
         j["rootfs"] = st.rootfs;
         j["created"] = st.created;
@@ -80,12 +88,18 @@ static std::vector<spec::Hook> hooks_from_json(const json& arr) {
 }
 
 std::string state_to_json(const ContainerState& st) {
-    json j = {{"ociVersion", st.oci_version}, {"id", st.id},
-              {"pid", st.pid},                {"startTime", st.start_time},
-              {"bundle", st.bundle},          {"rootfs", st.rootfs},
-              {"created", st.created},        {"annotations", st.annotations},
-              {"cgroupDir", st.cgroup_dir},   {"poststart", hooks_to_json(st.poststart)},
-              {"poststop", hooks_to_json(st.poststop)}, {"owner", st.owner},
+    json j = {{"ociVersion", st.oci_version},
+              {"id", st.id},
+              {"pid", st.pid},
+              {"startTime", st.start_time},
+              {"bundle", st.bundle},
+              {"rootfs", st.rootfs},
+              {"created", st.created},
+              {"annotations", st.annotations},
+              {"cgroupDir", st.cgroup_dir},
+              {"poststart", hooks_to_json(st.poststart)},
+              {"poststop", hooks_to_json(st.poststop)},
+              {"owner", st.owner},
               {"init", st.use_init}};
     return j.dump();
 }

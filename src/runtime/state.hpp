@@ -50,7 +50,9 @@ ContainerStatus derive_status(const ContainerState& st, const std::string& dir);
 class ContainerDir {
 public:
     ContainerDir() = default;
-    ContainerDir(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+    ContainerDir(std::string path, UniqueFd fd)
+        : path_(std::move(path))
+        , fd_(std::move(fd)) {}
     const std::string& path() const { return path_; }
     int fd() const { return fd_.get(); }
     std::string file(const char* name) const { return path_ + "/" + name; }
@@ -67,7 +69,8 @@ private:
 
 class StateStore {
 public:
-    explicit StateStore(std::string root) : root_(std::move(root)) {}
+    explicit StateStore(std::string root)
+        : root_(std::move(root)) {}
     const std::string& root() const { return root_; }
 
     // Makes <root>/<id> exclusively (mkdir is the arbiter between two

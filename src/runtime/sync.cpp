@@ -9,14 +9,22 @@ namespace corral::runtime {
 
 const char* msg_name(Msg m) {
     switch (m) {
-    case Msg::InitPid: return "init-pid";
-    case Msg::InitPidAck: return "init-pid-ack";
-    case Msg::IdMapRequest: return "idmap-request";
-    case Msg::IdMapDone: return "idmap-done";
-    case Msg::RuntimeHooks: return "runtime-hooks";
-    case Msg::RuntimeHooksDone: return "runtime-hooks-done";
-    case Msg::Ready: return "ready";
-    case Msg::Error: return "error";
+    case Msg::InitPid:
+        return "init-pid";
+    case Msg::InitPidAck:
+        return "init-pid-ack";
+    case Msg::IdMapRequest:
+        return "idmap-request";
+    case Msg::IdMapDone:
+        return "idmap-done";
+    case Msg::RuntimeHooks:
+        return "runtime-hooks";
+    case Msg::RuntimeHooksDone:
+        return "runtime-hooks-done";
+    case Msg::Ready:
+        return "ready";
+    case Msg::Error:
+        return "error";
     }
     return "unknown";
 }

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Startup benchmark: `run` of /bin/true in one bundle, corral vs runc vs crun.
+# Not a test: it prints numbers and only fails if the benchmark itself cannot run.
+# See bench/README.md for what is measured and why there are two pairings.
+set -euo pipefail
+
+usage() { echo "usage: $0 [--corral PATH] [--runs N]" >&2; exit 2; }
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CORRAL=""
+RUNS=30
+RSS_RUNS=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --corral) [ $# -ge 2 ] || usage; CORRAL=$2; shift 2 ;;
+    --runs)   [ $# -ge 2 ] || usage; RUNS=$2; shift 2 ;;
+    -h|--help) usage ;;
+    *) usage ;;
+  esac
+done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || usage
+[ "$(id -u)" = 0 ] || { echo "startup.sh: must run as root (containers need it)" >&2; exit 1; }
+
+# --- tools: install only when something is missing, so repeat runs stay offline.
+PY=/usr/bin/python3   # Debian's python, not a pyenv shim: json is all we need
+static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
+need=()
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v runc >/dev/null      || need+=(runc)
+command -v crun >/dev/null      || need+=(crun)
+command -v unshare >/dev/null   || need+=(util-linux)
+[ -x /usr/bin/time ]            || need+=(time)
+[ -x "$PY" ]                    || need+=(python3)
+static_busybox                  || need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ -z "$CORRAL" ]; then
+  for c in "$REPO/build/corral" /usr/local/bin/corral; do
+    [ -x "$c" ] && { CORRAL=$c; break; }
+  done
+fi
+
+# --- scratch dir: bundle, per-runtime state roots, results. Removed on exit.
+TMP=$(mktemp -d /tmp/corral-bench.XXXXXX)
+cleanup() {
+  # `run` deletes its container at exit; this only matters after an interrupt,
+  # where a half-run container could pin a v1 cgroup.
+  local rt=runc root=$TMP/root-runc id
+  for rt in runc "${CORRAL:-}"; do
+    root=$TMP/root-$([ "$rt" = runc ] && echo runc || echo corral)
+    if [ -z "$rt" ] || [ ! -d "$root" ]; then continue; fi
+    for id in $("$rt" --root "$root" list -q 2>/dev/null); do
+      "$rt" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
+    done
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- rootfs: prefer the integration tests' builder so both use the same tree.
+BUNDLE=$TMP/bundle
+mkdir -p "$BUNDLE"
+MKROOTFS=$REPO/tests/integration/make-rootfs.sh
+if [ -x "$MKROOTFS" ] && "$MKROOTFS" "$BUNDLE/rootfs" >/dev/null 2>&1 \
+   && [ -e "$BUNDLE/rootfs/bin/true" ]; then
+  :
+else
+  rm -rf "$BUNDLE/rootfs"
+  mkdir -p "$BUNDLE/rootfs/bin"
+  cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
+  for a in $("$BUNDLE/rootfs/bin/busybox" --list); do
+    # the applet list names busybox itself; linking it would clobber the binary
+    [ "$a" = busybox ] || ln -sf busybox "$BUNDLE/rootfs/bin/$a"
+  done
+fi
+
+# One config.json for every runtime: runc's default spec, only args/terminal changed.
+(cd "$BUNDLE" && runc spec)
+"$PY" -c 'import json,sys; p=sys.argv[1]; c=json.load(open(p)); c["process"]["args"]=["/bin/true"]; c["process"]["terminal"]=False; json.dump(c,open(p,"w"),indent=2)' "$BUNDLE/config.json"
+
+# crun 1.8.1 refuses this v1/v2 hybrid host ("cgroups in hybrid mode not
+# supported"). It does run with its cgroup manager disabled inside a private
+# mount namespace where cgroup2 is mounted over /sys/fs/cgroup. The mount is
+# invisible to the host (private propagation) and vanishes with the namespace.
+CG2NS=$TMP/cg2ns
+cat >"$CG2NS" <<'EOF'
+#!/bin/sh
+mount -t cgroup2 none /sys/fs/cgroup && exec "$@"
+EOF
+chmod +x "$CG2NS"
+WRAP="unshare -m --propagation private $CG2NS"
+
+# --- the contestants: name|mode|wrapper|runtime argv (global flags included).
+# "default": each runtime's own cgroup handling on the host as it is (v1).
+# "nocg":    cgroups disabled + the wrapper above, identical on both sides.
+q() { printf '%q' "$1"; }
+entries=() failed=()
+add() {  # name mode wrap rt...
+  local name=$1 mode=$2 wrap=$3; shift 3
+  local root="$TMP/root-$name" rt="" a
+  mkdir -p "$root"
+  for a in "$@"; do rt+="$(q "$a") "; done
+  rt+="--root $(q "$root") run --bundle $(q "$BUNDLE")"
+  # probe once outside hyperfine: a failing command would abort the whole run
+  if (cd "$BUNDLE" && sh -c "$wrap $rt probe-$name") >"$TMP/probe.log" 2>&1; then
+    entries+=("$name|$mode|$wrap|$rt")
+  else
+    failed+=("$name ($mode): $(tail -n1 "$TMP/probe.log")")
+  fi
+}
+
+add runc default "" runc
+add crun nocg "$WRAP" crun --cgroup-manager=disabled
+for f in "${failed[@]}"; do echo "skip $f"; done   # the baselines must work
+if [ -n "$CORRAL" ] && [ -x "$CORRAL" ]; then
+  failed=()
+  add corral default "" "$CORRAL"
+  add corral-nocg nocg "$WRAP" "$CORRAL" --cgroup-manager=disabled
+  if [ ${#failed[@]} = 2 ]; then   # not runnable yet: one line, not two
+    echo "skip corral: $CORRAL run fails: ${failed[0]#*: }"
+  else
+    for f in "${failed[@]}"; do echo "skip $f"; done
+  fi
+else
+  echo "skip corral: no binary (tried --corral, $REPO/build/corral, /usr/local/bin/corral)"
+fi
+[ ${#entries[@]} -gt 0 ] || { echo "nothing runnable to benchmark" >&2; exit 1; }
+
+# --- timing: all commands in one hyperfine run so they share machine state.
+# Ids carry the invoking shell's pid ($$ expanded by hyperfine's sh), so every
+# iteration gets a fresh id; `run` deletes the container when it exits.
+hf=(hyperfine --warmup 3 --runs "$RUNS" --export-json "$TMP/hf.json")
+for e in "${entries[@]}"; do
+  IFS='|' read -r name mode wrap rt <<<"$e"
+  hf+=(-n "$name" "$wrap $rt $name-\$\$")
+done
+(cd "$BUNDLE" && "${hf[@]}")
+echo "(hyperfine's Summary mixes the two modes; the tables below compare like with like)"
+
+# --- peak RSS: GNU time right around the runtime binary (inside the wrapper),
+# so unshare/sh are not counted. %M is the max RSS in KiB of the runtime and
+# the children it waited for (its init stage, /bin/true); max over a few runs.
+for e in "${entries[@]}"; do
+  IFS='|' read -r name mode wrap rt <<<"$e"
+  for i in $(seq "$RSS_RUNS"); do
+    (cd "$BUNDLE" && sh -c "$wrap /usr/bin/time -a -f %M -o $TMP/rss-$name $rt rss-$name-$i") \
+      >/dev/null 2>&1 || true
+  done
+done
+
+# --- report: ratios only within a pairing, where both sides pay the same costs.
+"$PY" - "$TMP" "${entries[@]}" <<'EOF'
+import json, sys, os
+tmp = sys.argv[1]
+entries = [e.split("|")[:2] for e in sys.argv[2:]]
+res = json.load(open(os.path.join(tmp, "hf.json")))["results"]
+rows = {}
+for (name, mode), r in zip(entries, res):
+    try:
+        rss = max(int(x) for x in open(os.path.join(tmp, "rss-" + name)).read().split()
+                  if x.isdigit())
+    except (OSError, ValueError):
+        rss = None
+    rows[name] = dict(mode=mode, mean=r["mean"] * 1e3, sd=r["stddev"] * 1e3,
+                      med=r["median"] * 1e3, rss=rss)
+sections = [("default", "runc", "default cgroups (v1, each runtime's own manager)"),
+            ("nocg", "crun", "cgroups disabled, in unshare -m + cgroup2 wrapper")]
+fmt = "  {:<12} {:>16} {:>9} {:>9} {:>10}"
+for mode, base, title in sections:
+    names = [n for n, _ in entries if rows[n]["mode"] == mode]
+    if not names:
+        continue
+    print(f"\n== {title} ==")
+    print(fmt.format("runtime", "mean ± sd ms", "median", "vs " + base, "peak RSS"))
+    b = rows.get(base)
+    for n in names:
+        r = rows[n]
+        ratio = f"{r['mean'] / b['mean']:.2f}x" if b else "-"
+        rss = f"{r['rss']} KiB" if r["rss"] else "?"
+        print(fmt.format(n, f"{r['mean']:.2f} ± {r['sd']:.2f}", f"{r['med']:.2f}", ratio, rss))
+EOF

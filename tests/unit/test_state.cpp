@@ -1,0 +1,144 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/syscalls.hpp"
+#include "runtime/state.hpp"
+
+using namespace corral::runtime;
+
+namespace {
+std::string temp_root() {
+    char tmpl[] = "/tmp/corral-state-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    return tmpl;
+}
+void rm_rf(const std::string& p) {
+    REQUIRE(std::system(("rm -rf " + p).c_str()) == 0);
+}
+
+ContainerState sample() {
+    ContainerState st;
+    st.oci_version = "1.2.0";
+    st.id = "c1";
+    st.pid = getpid();
+    st.start_time = corral::sys::process_start_time(getpid());
+    st.bundle = "/b";
+    st.rootfs = "/b/rootfs";
+    st.created = rfc3339_now();
+    st.annotations = {{"a", "b"}};
+    st.cgroup_dir = "/sys/fs/cgroup/corral/c1";
+    corral::spec::Hook h;
+    h.path = "/bin/true";
+    h.args = {"true", "x"};
+    h.timeout = 3;
+    st.poststop = {h};
+    return st;
+}
+} // namespace
+
+TEST_CASE("state: json round-trip keeps every field") {
+    ContainerState st = sample();
+    auto back = state_from_json(state_to_json(st));
+    REQUIRE(back.ok());
+    CHECK(back->id == "c1");
+    CHECK(back->pid == st.pid);
+    CHECK(back->start_time == st.start_time);
+    CHECK(back->annotations.at("a") == "b");
+    CHECK(back->cgroup_dir == st.cgroup_dir);
+    REQUIRE(back->poststop.size() == 1);
+    CHECK(back->poststop[0].args == std::vector<std::string>{"true", "x"});
+    CHECK(*back->poststop[0].timeout == 3);
+}
+
+TEST_CASE("state: corrupt and truncated files give a clear error") {
+    std::string text = state_to_json(sample());
+    auto r = state_from_json(text.substr(0, text.size() / 2));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message().find("corrupt state") != std::string::npos);
+    CHECK_FALSE(state_from_json("{}").ok());
+    CHECK_FALSE(state_from_json("{\"pid\": \"x\"}").ok());
+}
+
+TEST_CASE("state: status is derived from the live process, not trusted") {
+    std::string root = temp_root();
+    ContainerState st = sample();
+    CHECK(derive_status(st, root) == ContainerStatus::Running);
+    std::ofstream(root + "/exec.fifo") << "";
+    CHECK(derive_status(st, root) == ContainerStatus::Created);
+    // A recycled pid: same pid, another start time.
+    st.start_time += 1;
+    CHECK(derive_status(st, root) == ContainerStatus::Stopped);
+    st.pid = 0;
+    CHECK(derive_status(st, root) == ContainerStatus::Creating);
+    rm_rf(root);
+}
+
+TEST_CASE("state: oci state document has the spec's fields") {
+    auto j = nlohmann::json::parse(oci_state_json(sample(), ContainerStatus::Running, true));
+    CHECK(j["ociVersion"] == "1.2.0");
+    CHECK(j["id"] == "c1");
+    CHECK(j["status"] == "running");
+    CHECK(j["pid"] == getpid());
+    CHECK(j["bundle"] == "/b");
+    CHECK(j["rootfs"] == "/b/rootfs");
+    CHECK(j.contains("created"));
+    auto stopped = nlohmann::json::parse(oci_state_json(sample(), ContainerStatus::Stopped, false));
+    CHECK(stopped["pid"] == 0);
+    CHECK_FALSE(stopped.contains("rootfs"));
+}
+
+TEST_CASE("state store: create is exclusive, open and remove work") {
+    std::string root = temp_root();
+    StateStore store(root + "/nested/root");
+    auto d = store.create("c1");
+    REQUIRE(d.ok());
+    CHECK(d->save(sample()).ok());
+    auto again = store.create("c1");
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().message() == "container with id c1 already exists");
+    CHECK(store.ids() == std::vector<std::string>{"c1"});
+    auto loaded = d->load();
+    REQUIRE(loaded.ok());
+    CHECK(loaded->id == "c1");
+    CHECK(d->remove().ok());
+    auto gone = store.open("c1");
+    REQUIRE_FALSE(gone.ok());
+    CHECK(gone.error().message() == "container c1 does not exist");
+    rm_rf(root);
+}
+
+TEST_CASE("state store: concurrent creates of one id, exactly one wins") {
+    std::string root = temp_root();
+    StateStore store(root);
+    std::vector<std::thread> threads;
+    std::atomic<int> wins{0};
+    std::vector<ContainerDir> held(8);
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&, i] {
+            auto d = store.create("same");
+            if (d.ok()) {
+                ++wins;
+                held[i] = std::move(*d);
+            }
+        });
+    for (auto& t : threads)
+        t.join();
+    CHECK(wins == 1);
+    rm_rf(root);
+}
+
+TEST_CASE("state: rfc3339 timestamps have nanoseconds and Z") {
+    std::string t = rfc3339_now();
+    CHECK(t.size() == 30);
+    CHECK(t[10] == 'T');
+    CHECK(t.back() == 'Z');
+}
