@@ -25,7 +25,8 @@ bool is_cgroup2(const char* path) {
 class UnifiedManager final : public Manager {
 public:
     explicit UnifiedManager(std::string dir, bool created = false)
-        : dir_(std::move(dir)), created_(created) {}
+        : dir_(std::move(dir))
+        , created_(created) {}
 
     Status create() override {
         // Walk down creating missing ancestors; EEXIST is fine for them but
@@ -62,7 +63,8 @@ public:
         if (!in) return sys_error("read", dir_ + "/cgroup.procs");
         std::vector<pid_t> out;
         pid_t p;
-        while (in >> p) out.push_back(p);
+        while (in >> p)
+            out.push_back(p);
         return out;
     }
 
@@ -110,14 +112,22 @@ Status check_resources_supported(const spec::Spec& spec) {
     if (!spec.linux || !spec.linux->resources) return {};
     const auto& r = *spec.linux->resources;
     const char* field = nullptr;
-    if (r.memory) field = "memory";
-    else if (r.cpu) field = "cpu";
-    else if (r.pids) field = "pids";
-    else if (r.block_io) field = "blockIO";
-    else if (!r.hugepage_limits.empty()) field = "hugepageLimits";
-    else if (r.network) field = "network";
-    else if (!r.rdma.empty()) field = "rdma";
-    else if (!r.unified.empty()) field = "unified";
+    if (r.memory)
+        field = "memory";
+    else if (r.cpu)
+        field = "cpu";
+    else if (r.pids)
+        field = "pids";
+    else if (r.block_io)
+        field = "blockIO";
+    else if (!r.hugepage_limits.empty())
+        field = "hugepageLimits";
+    else if (r.network)
+        field = "network";
+    else if (!r.rdma.empty())
+        field = "rdma";
+    else if (!r.unified.empty())
+        field = "unified";
     if (field)
         return plain_error(std::string("linux.resources.") + field + ":",
                            "cgroup resource limits are not implemented yet");
@@ -141,8 +151,10 @@ std::string own_unified_group() {
 Result<std::string> resolve_group_path(const std::string& cgroups_path, const std::string& id,
                                        const std::string& own_cgroup) {
     std::string p = cgroups_path;
-    if (p.empty()) p = "/corral/" + id;
-    else if (p[0] != '/') p = (own_cgroup == "/" ? "" : own_cgroup) + "/" + p;
+    if (p.empty())
+        p = "/corral/" + id;
+    else if (p[0] != '/')
+        p = (own_cgroup == "/" ? "" : own_cgroup) + "/" + p;
     std::stringstream ss(p);
     std::string part, clean;
     while (std::getline(ss, part, '/')) {

@@ -36,14 +36,22 @@ int namespace_flag(const std::string& type) {
 // its credentials; mount last because joining it changes what paths mean.
 static int join_rank(int flag) {
     switch (flag) {
-    case CLONE_NEWUSER: return 0;
-    case CLONE_NEWIPC: return 1;
-    case CLONE_NEWUTS: return 2;
-    case CLONE_NEWNET: return 3;
-    case CLONE_NEWPID: return 4;
-    case CLONE_NEWCGROUP: return 5;
-    case CLONE_NEWTIME: return 6;
-    default: return 7;
+    case CLONE_NEWUSER:
+        return 0;
+    case CLONE_NEWIPC:
+        return 1;
+    case CLONE_NEWUTS:
+        return 2;
+    case CLONE_NEWNET:
+        return 3;
+    case CLONE_NEWPID:
+        return 4;
+    case CLONE_NEWCGROUP:
+        return 5;
+    case CLONE_NEWTIME:
+        return 6;
+    default:
+        return 7;
     }
 }
 
@@ -59,9 +67,10 @@ Result<NamespacePlan> plan_namespaces(const spec::Spec& spec) {
             plan.joins.push_back(JoinPlan{flag, n.type, n.path, -1});
         }
     }
-    std::stable_sort(plan.joins.begin(), plan.joins.end(), [](const JoinPlan& a, const JoinPlan& b) {
-        return join_rank(a.nstype) < join_rank(b.nstype);
-    });
+    std::stable_sort(plan.joins.begin(), plan.joins.end(),
+                     [](const JoinPlan& a, const JoinPlan& b) {
+                         return join_rank(a.nstype) < join_rank(b.nstype);
+                     });
     for (const auto& j : plan.joins) {
         if (j.nstype == CLONE_NEWPID || j.nstype == CLONE_NEWTIME) plan.needs_intermediate = true;
         if (j.nstype == CLONE_NEWNS) plan.joins_mount = true;
