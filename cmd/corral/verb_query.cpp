@@ -21,7 +21,7 @@ void register_state(CLI::App& app, Globals& g) {
         check_id(*id);
         auto r = runtime::state_json(runtime::StateStore(state_root(g)), *id);
         check(r);
-        std::cout << *r << "\n";
+        std::cout << nlohmann::json::parse(*r).dump(2) << "\n";
     });
 }
 

@@ -27,6 +27,7 @@ namespace {
 
 // Frames are large; the child has one thread, so one static buffer serves.
 Frame g_frame;
+int g_fd_dir = -1; // /proc/self/fd of the host procfs, see plan.hpp
 
 [[noreturn]] void fail_to_parent(int sync_fd) {
     const ChildError& e = child_error();
@@ -78,15 +79,16 @@ bool enter_cwd(const Plan& plan) {
 }
 
 bool wait_for_start(const Plan& plan) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/fd/%d", plan.fifo_fd);
+    char name[16];
+    std::snprintf(name, sizeof name, "%d", plan.fifo_fd);
     // Blocks until `start` opens the fifo for reading.
-    int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    int fd = ::openat(g_fd_dir, name, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return child_fail(errno, "open exec fifo");
     int rc = sys::write_all(fd, "0", 1);
     int saved = errno;
     ::close(fd);
     ::close(plan.fifo_fd);
+    ::close(g_fd_dir);
     if (rc < 0) return child_fail(saved, "write exec fifo");
     return true;
 }
@@ -99,6 +101,11 @@ bool wait_for_start(const Plan& plan) {
     // processes cannot ptrace us or open our /proc files (CVE-2019-5736).
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sys::close_range_cloexec(3);
+    g_fd_dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (g_fd_dir < 0) {
+        child_fail(errno, "open", "/proc/self/fd");
+        fail_to_parent(sync_fd);
+    }
     // `run` blocks signals to forward them; the container starts clean.
     sigset_t none;
     sigemptyset(&none);

@@ -39,6 +39,11 @@ struct Plan {
     int lock_fd = -1;
 };
 
+// The init reopens the exec fifo through this process's fd directory in the
+// host procfs, opened before any namespace or mount changes: a joined mount
+// namespace's /proc may belong to another pid namespace where /proc/self
+// does not name us.
+
 Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
                         std::vector<std::string>* warnings);
 

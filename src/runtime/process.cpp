@@ -140,10 +140,10 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
             bool have_resource = syscall(SYS_capget, &hdr, data) == 0 &&
                                  (data[0].effective & (1U << CAP_SYS_RESOURCE));
             if (!have_resource)
-                return plain_error(
-                    "process.rlimits: " + r.type + ":",
-                    "hard limit " + std::to_string(r.hard) + " is above the runtime's hard limit " +
-                        std::to_string(cur.rlim_max) + " and CAP_SYS_RESOURCE is missing");
+                return Error{EPERM, "process.rlimits: " + r.type + ":",
+                             "hard limit " + std::to_string(r.hard) +
+                                 " is above the runtime's hard limit " +
+                                 std::to_string(cur.rlim_max) + " and CAP_SYS_RESOURCE is missing"};
         }
         plan.rlimits.push_back(rp);
     }

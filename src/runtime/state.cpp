@@ -61,7 +61,7 @@ std::string oci_state_json(const ContainerState& st, ContainerStatus status,
         j["created"] = st.created;
         j["owner"] = "";
     }
-    return j.dump(2);
+    return j.dump();
 }
 
 static json hooks_to_json(const std::vector<spec::Hook>& hooks) {

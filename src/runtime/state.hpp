@@ -34,7 +34,8 @@ struct ContainerState {
 };
 
 std::string rfc3339_now();
-// The OCI state document given to hooks and printed by `state`.
+// The OCI state document given to hooks and printed by `state` (compact:
+// hooks commonly read it as one line).
 std::string oci_state_json(const ContainerState& st, ContainerStatus status, bool with_runc_fields);
 
 std::string state_to_json(const ContainerState& st);
