@@ -25,11 +25,17 @@ public:
     virtual int placement_fd() const = 0;
     // Fallback placement when CLONE_INTO_CGROUP was not used.
     virtual Status add_pid(pid_t pid) = 0;
+    // Placement in the groups clone3 cannot reach (v1 hierarchies of a
+    // hybrid host); done before the init reports RuntimeHooks, so before it
+    // opens any device.
+    virtual Status attach_secondary(pid_t pid) = 0;
     virtual Result<std::vector<pid_t>> pids() const = 0;
     virtual Status kill_all(int sig) = 0;
     // Removes the group corral created (never an ancestor that others use).
     virtual Status destroy() = 0;
     virtual const std::string& path() const = 0;
+    // The v1 devices group, or "" when the unified group does it all.
+    virtual const std::string& devices_path() const = 0;
 };
 
 // Refuses resource settings this build cannot enforce yet, naming the field,
@@ -48,7 +54,7 @@ std::string unified_mountpoint();
 std::string own_unified_group();
 
 // Manager over an existing cgroup2 group directory (used by kill/delete).
-std::unique_ptr<Manager> open_existing(const std::string& dir);
+std::unique_ptr<Manager> open_existing(const std::string& dir, const std::string& devices_dir);
 // Manager for a new container group.
 Result<std::unique_ptr<Manager>> make_manager(const spec::Spec& spec, const std::string& id);
 

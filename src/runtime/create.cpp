@@ -131,6 +131,7 @@ Result<Created> create_container(const CreateRequest& req) {
     st.annotations = plan.spec.annotations;
     st.owner = geteuid();
     st.cgroup_dir = *cg ? (*cg)->path() : "";
+    st.cgroup_devices_dir = *cg ? (*cg)->devices_path() : "";
     if (plan.spec.hooks) {
         st.poststart = plan.spec.hooks->poststart;
         st.poststop = plan.spec.hooks->poststop;
@@ -204,6 +205,7 @@ Result<Created> create_container(const CreateRequest& req) {
         undo.child = init;
     }
     if (!placed && *cg) CORRAL_TRY((*cg)->add_pid(init));
+    if (*cg) CORRAL_TRY((*cg)->attach_secondary(init));
 
     st.pid = init;
     st.start_time = sys::process_start_time(init);

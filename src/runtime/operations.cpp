@@ -98,7 +98,7 @@ Status kill_container(const StateStore& store, const std::string& id, int sig, b
         return plain_error("cannot kill container " + id + ":",
                            std::string("it is ") + status_name(status));
     if (all && !st->cgroup_dir.empty()) {
-        auto cg = cgroups::open_existing(st->cgroup_dir);
+        auto cg = cgroups::open_existing(st->cgroup_dir, st->cgroup_devices_dir);
         return cg->kill_all(sig);
     }
     auto pidfd = open_verified_pidfd(*st);
@@ -122,12 +122,10 @@ Status destroy_container(const ContainerState& st, const std::string& dir_path) 
     }
     Status result;
     if (!st.cgroup_dir.empty()) {
-        auto cg = cgroups::open_existing(st.cgroup_dir);
-        if (access(st.cgroup_dir.c_str(), F_OK) == 0) {
-            (void)cg->kill_all(SIGKILL);
-            auto r = cg->destroy();
-            if (!r) result = r;
-        }
+        auto cg = cgroups::open_existing(st.cgroup_dir, st.cgroup_devices_dir);
+        if (access(st.cgroup_dir.c_str(), F_OK) == 0) (void)cg->kill_all(SIGKILL);
+        auto r = cg->destroy();
+        if (!r) result = r;
     }
     std::string stopped = oci_state_json(st, ContainerStatus::Stopped, false);
     for (const auto& h : st.poststop) {

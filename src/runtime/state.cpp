@@ -97,6 +97,7 @@ std::string state_to_json(const ContainerState& st) {
               {"created", st.created},
               {"annotations", st.annotations},
               {"cgroupDir", st.cgroup_dir},
+              {"cgroupDevicesDir", st.cgroup_devices_dir},
               {"poststart", hooks_to_json(st.poststart)},
               {"poststop", hooks_to_json(st.poststop)},
               {"owner", st.owner},
@@ -118,6 +119,7 @@ Result<ContainerState> state_from_json(const std::string& text) {
         st.created = j.at("created").get<std::string>();
         st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
         st.cgroup_dir = j.at("cgroupDir").get<std::string>();
+        st.cgroup_devices_dir = j.value("cgroupDevicesDir", "");
         st.poststart = hooks_from_json(j.at("poststart"));
         st.poststop = hooks_from_json(j.at("poststop"));
         st.owner = j.at("owner").get<uid_t>();
