@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <linux/capability.h>
+#include <string>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -71,6 +72,12 @@ Result<CapSets> plan_capabilities(const spec::Capabilities& caps,
     s.permitted = *p;
     s.inheritable = *i;
     s.ambient = *a;
+    // The kernel only raises an ambient cap that is permitted and inheritable;
+    // runc warns and goes on, so configs written for it (runc spec lists
+    // ambient caps without inheritable ones) keep working.
+    uint64_t raisable = s.ambient & s.permitted & s.inheritable;
+    s.dropped_ambient = s.ambient & ~raisable;
+    s.ambient = raisable;
     return s;
 }
 

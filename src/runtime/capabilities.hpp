@@ -13,6 +13,9 @@ namespace corral::runtime {
 
 struct CapSets {
     uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+    // Ambient caps asked for but not permitted and inheritable: the kernel
+    // cannot raise them; runc skips them too (its own `spec` asks for such).
+    uint64_t dropped_ambient = 0;
 };
 
 // Highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).

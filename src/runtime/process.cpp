@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/child_error.hpp"
+#include "common/log.hpp"
 #include "common/syscalls.hpp"
 #include "ns/procfs.hpp"
 
@@ -174,7 +175,9 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
         plan.caps = *caps;
         for (const auto& s : skipped)
             if (warnings)
-                warnings->push_back("capability " + s + " is unknown to this kernel, skipped");
+                warnings->push_back("capability " + s + " skipped: unknown to this kernel");
+        if (caps->dropped_ambient)
+            log::debug("ambient capabilities that are not permitted and inheritable skipped");
     }
     plan.no_new_privileges = p.no_new_privileges;
     plan.preserve_fds = preserve_fds;

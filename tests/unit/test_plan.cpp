@@ -180,3 +180,14 @@ TEST_CASE("devices v1: deny-all restarts from the defaults, rules keep their ord
     rules[1].access = "rwx";
     CHECK_FALSE(cgroups::device_rule_lines(rules).ok());
 }
+
+TEST_CASE("capabilities: ambient caps need permitted and inheritable, else are skipped") {
+    spec::Capabilities c;
+    c.permitted = {"CAP_KILL", "CAP_CHOWN"};
+    c.inheritable = {"CAP_KILL"};
+    c.ambient = {"CAP_KILL", "CAP_CHOWN"};
+    auto m = runtime::plan_capabilities(c, nullptr);
+    REQUIRE(m.ok());
+    CHECK(m->ambient == (1ULL << 5));
+    CHECK(m->dropped_ambient == (1ULL << 0));
+}

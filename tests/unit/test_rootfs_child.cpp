@@ -360,9 +360,12 @@ TEST_CASE("rootfs: prepare, enter and finish build the container view") {
         return;
     }
     std::string mounts_before = read_path("/proc/self/mountinfo");
-    for (int variant = 0; variant < 5; ++variant) {
+    for (int variant = 0; variant < 6; ++variant) {
         bool fallback = variant == 1, no_pivot = variant == 2;
-        std::string propagation = variant == 3 ? "rshared" : variant == 4 ? "rslave" : "";
+        std::string propagation = variant == 3   ? "rshared"
+                                  : variant == 4 ? "rslave"
+                                  : variant == 5 ? "runbindable"
+                                                 : "";
         CAPTURE(fallback);
         CAPTURE(no_pivot);
         CAPTURE(propagation);
@@ -381,7 +384,10 @@ TEST_CASE("rootfs: prepare, enter and finish build the container view") {
             std::string mi = read_path("/proc/self/mountinfo");
             std::string first = mi.substr(0, mi.find('\n'));
             bool shared = first.find(" shared:") != std::string::npos;
-            if (shared != (propagation == "rshared")) return "root propagation: " + first;
+            bool unbindable = first.find(" unbindable ") != std::string::npos;
+            if (shared != (propagation == "rshared") ||
+                unbindable != (propagation == "runbindable"))
+                return "root propagation: " + first;
             return {};
         });
         CHECK_MESSAGE(r.empty(), r);
