@@ -8,6 +8,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/child_error.hpp"
@@ -44,6 +45,14 @@ int g_fd_dir = -1; // /proc/self/fd of the host procfs, see plan.hpp
                           e.detail, e.err ? ": " : "", e.err ? std::strerror(e.err) : "");
     if (n > 0) sys::write_all(2, line, static_cast<size_t>(n) < sizeof line ? n : sizeof line - 1);
     _exit(code);
+}
+
+bool join_new_keyring(const Plan& plan) {
+    if (!plan.new_keyring) return true;
+    // KEYCTL_JOIN_SESSION_KEYRING; kernels without keys answer ENOSYS.
+    if (syscall(SYS_keyctl, 1, plan.id.c_str()) < 0 && errno != ENOSYS)
+        return child_fail(errno, "join session keyring", plan.id.c_str());
+    return true;
 }
 
 bool set_identity(const Plan& plan) {
@@ -112,6 +121,7 @@ bool wait_for_start(const Plan& plan) {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (!namespaces_joined && !ns::join_namespaces(plan.namespaces)) fail_to_parent(sync_fd);
     if (!set_identity(plan)) fail_to_parent(sync_fd);
+    if (!join_new_keyring(plan)) fail_to_parent(sync_fd);
     if (plan.setup_rootfs && !ns::prepare_rootfs(plan.rootfs)) fail_to_parent(sync_fd);
 
     if (send_frame(sync_fd, Msg::RuntimeHooks, 0, nullptr, 0) < 0) _exit(1);

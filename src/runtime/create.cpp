@@ -98,7 +98,7 @@ Result<Created> create_container(const CreateRequest& req) {
     auto spec = spec::load_config(*bundle);
     if (!spec) return spec.error();
     CORRAL_TRY(spec::validate_spec(*spec, *bundle));
-    if (spec->process->terminal && req.console_socket.empty())
+    if (spec->process->terminal)
         return plain_error("process.terminal:", "terminals are not implemented yet");
 
     std::vector<std::string> warnings;
@@ -153,6 +153,7 @@ Result<Created> create_container(const CreateRequest& req) {
     if (!fifo_fd) return sys_error("open", fifo);
     plan.fifo_fd = fifo_fd.get();
     plan.lock_fd = dir->fd();
+    plan.new_keyring = !req.no_new_keyring;
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -31,6 +31,9 @@ struct Plan {
     std::string hostname, domainname;
     bool set_hostname = false, set_domainname = false;
     bool has_container_hooks = false; // createContainer/startContainer
+    // A fresh session keyring named after the container, so it cannot read
+    // the caller's keys (runc does the same unless --no-new-keyring).
+    bool new_keyring = true;
     // Filled by the parent right before clone.
     int fifo_fd = -1;   // O_PATH fd of <state>/exec.fifo
     int cgroup_fd = -1; // for CLONE_INTO_CGROUP in the intermediate
