@@ -142,7 +142,9 @@ corral() {
 # stderr is replayed on stderr once it returns. stdin is /dev/null.
 corral_bg() {
 	local id=${*: -1}
-	local out=$BATS_TEST_TMPDIR/$id.stdout err=$BATS_TEST_TMPDIR/$id.stderr rc=0
+	# Parallel jobs on one id (concurrency.bats sets JOB) each keep their own
+	# stderr file: a shared one would be truncated by the next job's redirect.
+	local out=$BATS_TEST_TMPDIR/$id.stdout err=$BATS_TEST_TMPDIR/$id.stderr${JOB:+.$JOB} rc=0
 	corral "$@" </dev/null >"$out" 2>"$err" || rc=$?
 	cat "$err" >&2
 	return "$rc"
