@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh
 rm -rf demo && mkdir -p demo
-tests/integration/make-rootfs.sh demo/rootfs build/tests/corral-probe >/dev/null
+tests/integration/make-rootfs.sh "$PWD/demo/rootfs" "$PWD/build/tests/corral-probe" >/dev/null
 corral spec -b demo
 python3 - demo/config.json <<'PY'
 import json, sys

@@ -31,7 +31,7 @@ void register_list(CLI::App& app, Globals& g) {
         bool quiet = false;
     };
     auto f = std::make_shared<Flags>();
-    auto* cmd = app.add_subcommand("list", "list containers")->alias("ps-all");
+    auto* cmd = app.add_subcommand("list", "list containers");
     cmd->add_option("-f,--format", f->format, "table or json")
         ->check(CLI::IsMember({"table", "json"}));
     cmd->add_flag("-q,--quiet", f->quiet, "print only the ids");
