@@ -17,6 +17,7 @@
 #include "ns/rootfs.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/sync.hpp"
+#include "seccomp/load.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -143,6 +144,11 @@ bool wait_for_start(const Plan& plan) {
     if (!apply_process_attributes(plan.process)) fail_to_parent(sync_fd);
     char exe[4096];
     if (!resolve_executable(plan.process, exe, sizeof exe)) fail_to_parent(sync_fd);
+    // Without no_new_privs the kernel only lets a CAP_SYS_ADMIN holder load
+    // a filter, so it goes in before the capabilities are dropped; with it,
+    // as late as possible, so setup itself is not filtered.
+    bool seccomp_early = plan.seccomp && !plan.process.no_new_privileges;
+    if (seccomp_early && !seccomp::load_seccomp(*plan.seccomp)) fail_to_parent(sync_fd);
     if (!apply_credentials(plan.process)) fail_to_parent(sync_fd);
 
     if (send_frame(sync_fd, Msg::Ready, 0, nullptr, 0) < 0) _exit(1);
@@ -158,6 +164,7 @@ bool wait_for_start(const Plan& plan) {
     }
     if (!apply_no_new_privs(plan.process)) fail_to_stderr(1);
     if (!prepare_fds_for_exec(plan.process)) fail_to_stderr(1);
+    if (plan.seccomp && !seccomp_early && !seccomp::load_seccomp(*plan.seccomp)) fail_to_stderr(1);
     execve(exe, plan.process.argv.get(), plan.process.envp.get());
     child_fail(errno, "exec", exe);
     fail_to_stderr(127);

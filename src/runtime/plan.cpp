@@ -41,6 +41,14 @@ Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
             return plain_error("linux.personality.domain:", "unknown domain \"" + d + "\"");
     }
 
+    if (spec.linux && spec.linux->seccomp) {
+        auto prog = seccomp::compile_seccomp(*spec.linux->seccomp, warnings);
+        if (!prog) return prog.error();
+        if (prog->needs_notify_listener)
+            return plain_error("linux.seccomp:", "SCMP_ACT_NOTIFY is not implemented yet");
+        plan.seccomp = std::move(*prog);
+    }
+
     plan.hostname = spec.hostname;
     plan.domainname = spec.domainname;
     plan.set_hostname = !spec.hostname.empty();

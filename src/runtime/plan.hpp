@@ -2,6 +2,7 @@
 // host before any clone. The child side reads only this.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "ns/namespaces.hpp"
 #include "ns/rootfs_plan.hpp"
 #include "runtime/process.hpp"
+#include "seccomp/compile.hpp"
 #include "spec/spec.hpp"
 
 namespace corral::runtime {
@@ -28,6 +30,7 @@ struct Plan {
     bool setup_rootfs = true; // false when the mount namespace is joined
     ns::RootfsPlan rootfs;
     ProcessPlan process;
+    std::optional<seccomp::SeccompProgram> seccomp; // compiled BPF, loaded by the child
     std::string hostname, domainname;
     bool set_hostname = false, set_domainname = false;
     bool has_container_hooks = false; // createContainer/startContainer
