@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/files.hpp"
 #include "common/syscalls.hpp"
 
 namespace corral::log {
@@ -30,16 +31,6 @@ const char* level_name(Level l) {
     return "info";
 }
 
-std::string now() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm t{};
-    gmtime_r(&ts.tv_sec, &t);
-    char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-    return buf;
-}
 } // namespace
 
 void configure(const std::string& file, bool json, bool debug) {
@@ -60,10 +51,11 @@ void write(Level level, const std::string& msg) {
     if (g_fd < 0) return;
     std::string line;
     if (g_json) {
-        line = nlohmann::json{{"level", level_name(level)}, {"msg", msg}, {"time", now()}}.dump() +
+        line = nlohmann::json{{"level", level_name(level)}, {"msg", msg}, {"time", rfc3339_now()}}
+                   .dump() +
                "\n";
     } else {
-        line = now() + " " + level_name(level) + " " + msg + "\n";
+        line = rfc3339_now() + " " + level_name(level) + " " + msg + "\n";
     }
     sys::write_all(g_fd, line.data(), line.size());
 }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/files.hpp"
 #include "common/syscalls.hpp"
 
 namespace corral::runtime {
@@ -32,17 +33,6 @@ const char* status_name(ContainerStatus s) {
         return "stopped";
     }
     return "unknown";
-}
-
-std::string rfc3339_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm t{};
-    gmtime_r(&ts.tv_sec, &t);
-    char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-    return buf;
 }
 
 std::string oci_state_json(const ContainerState& st, ContainerStatus status,
@@ -143,20 +133,6 @@ ContainerStatus derive_status(const ContainerState& st, const std::string& dir) 
     if (access((dir + "/exec.fifo").c_str(), F_OK) == 0) return ContainerStatus::Created;
     if (proc_state == 'T' || proc_state == 't') return ContainerStatus::Running;
     return ContainerStatus::Running;
-}
-
-static Result<std::string> read_file(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return sys_error("open", path);
-    std::string out;
-    char buf[8192];
-    for (;;) {
-        ssize_t n = sys::read_retry(fd.get(), buf, sizeof buf);
-        if (n < 0) return sys_error("read", path);
-        if (n == 0) break;
-        out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
 }
 
 Result<ContainerState> ContainerDir::load() const {

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include "common/files.hpp"
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
 #include "spec/spec.hpp"
@@ -34,7 +35,6 @@ struct ContainerState {
     bool use_init = false;
 };
 
-std::string rfc3339_now();
 // The OCI state document given to hooks and printed by `state` (compact:
 // hooks commonly read it as one line).
 std::string oci_state_json(const ContainerState& st, ContainerStatus status, bool with_runc_fields);

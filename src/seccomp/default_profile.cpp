@@ -1,5 +1,7 @@
 #include "seccomp/default_profile.hpp"
 
+#include "common/files.hpp"
+
 #include "common/unique_fd.hpp"
 #include "spec/parse_detail.hpp"
 
@@ -19,31 +21,16 @@ namespace {
 constexpr const char* kInstalled = "/usr/local/share/corral/seccomp-default.json";
 constexpr const char* kInSource = CORRAL_SOURCE_DIR "/configs/seccomp-default.json";
 
-Result<std::string> read_text(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return sys_error("open", path);
-    std::string text;
-    char buf[16384];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return sys_error("read", path);
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    return text;
-}
-
 } // namespace
 
 Result<std::string> default_seccomp_json() {
     const char* env = std::getenv("CORRAL_SECCOMP_PROFILE");
     if (env != nullptr && *env != '\0')
-        return read_text(env).context("read seccomp profile from $CORRAL_SECCOMP_PROFILE");
+        return read_file(env).context("read seccomp profile from $CORRAL_SECCOMP_PROFILE");
     // Only a missing file moves on to the next place: an unreadable
     // installed profile should be reported, not quietly replaced.
     for (const char* path : {kInstalled, kInSource}) {
-        auto text = read_text(path);
+        auto text = read_file(path);
         if (text.ok() || text.error().err != ENOENT)
             return std::move(text).context("read default seccomp profile");
     }

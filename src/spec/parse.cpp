@@ -1,5 +1,7 @@
 #include "spec/parse.hpp"
 
+#include "common/files.hpp"
+
 #include "common/unique_fd.hpp"
 #include "spec/parse_detail.hpp"
 
@@ -250,18 +252,9 @@ Result<Spec> load_config(const std::string& bundle_dir) {
     std::string path = bundle_dir.empty()         ? std::string("config.json")
                        : bundle_dir.back() == '/' ? bundle_dir + "config.json"
                                                   : bundle_dir + "/config.json";
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return sys_error("open", path);
-    std::string text;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return sys_error("read", path);
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    return parse_config(text);
+    auto text = read_file(path);
+    if (!text) return text.error();
+    return parse_config(*text);
 }
 
 } // namespace corral::spec

@@ -14,6 +14,7 @@
 #include "runtime/state.hpp"
 
 using namespace corral::runtime;
+using corral::rfc3339_now;
 
 namespace {
 std::string temp_root() {
