@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "common/files.hpp"
 #include "common/syscalls.hpp"
@@ -64,18 +66,51 @@ static json hooks_to_json(const std::vector<spec::Hook>& hooks) {
     return arr;
 }
 
-static std::vector<spec::Hook> hooks_from_json(const json& arr) {
+namespace {
+
+// Strict readers: nlohmann's get<int>() silently converts floats and
+// booleans (and overflows with undefined behaviour), so a corrupt or
+// hand-edited state file could name some other pid.
+struct StateFormatError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <typename T> T integer_field(const json& j, const char* key, T lo, T hi) {
+    const json& v = j.at(key);
+    if (v.is_number_unsigned()) {
+        auto u = v.get<uint64_t>();
+        if (u <= static_cast<uint64_t>(hi) && (lo < 0 || u >= static_cast<uint64_t>(lo)))
+            return static_cast<T>(u);
+    } else if (v.is_number_integer()) {
+        auto i = v.get<int64_t>();
+        if (i >= static_cast<int64_t>(lo) &&
+            (hi < 0 || static_cast<uint64_t>(i) <= static_cast<uint64_t>(hi)))
+            return static_cast<T>(i);
+    }
+    throw StateFormatError(std::string(key) + ": expected an integer in range");
+}
+
+std::string string_field(const json& j, const char* key) {
+    const json& v = j.at(key);
+    if (!v.is_string()) throw StateFormatError(std::string(key) + ": expected a string");
+    return v.get<std::string>();
+}
+
+std::vector<spec::Hook> hooks_from_json(const json& arr) {
+    if (!arr.is_array()) throw StateFormatError("hooks: expected an array");
     std::vector<spec::Hook> out;
     for (const auto& o : arr) {
         spec::Hook h;
-        h.path = o.at("path").get<std::string>();
+        h.path = string_field(o, "path");
         h.args = o.at("args").get<std::vector<std::string>>();
         h.env = o.at("env").get<std::vector<std::string>>();
-        if (o.contains("timeout")) h.timeout = o["timeout"].get<int32_t>();
+        if (o.contains("timeout")) h.timeout = integer_field<int32_t>(o, "timeout", 1, INT32_MAX);
         out.push_back(std::move(h));
     }
     return out;
 }
+
+} // namespace
 
 std::string state_to_json(const ContainerState& st) {
     json j = {{"ociVersion", st.oci_version},
@@ -100,21 +135,21 @@ Result<ContainerState> state_from_json(const std::string& text) {
     try {
         json j = json::parse(text);
         ContainerState st;
-        st.oci_version = j.at("ociVersion").get<std::string>();
-        st.id = j.at("id").get<std::string>();
-        st.pid = j.at("pid").get<pid_t>();
-        st.start_time = j.at("startTime").get<unsigned long long>();
-        st.bundle = j.at("bundle").get<std::string>();
-        st.rootfs = j.at("rootfs").get<std::string>();
-        st.created = j.at("created").get<std::string>();
+        st.oci_version = string_field(j, "ociVersion");
+        st.id = string_field(j, "id");
+        st.pid = integer_field<pid_t>(j, "pid", 0, INT32_MAX);
+        st.start_time = integer_field<unsigned long long>(j, "startTime", 0, ULLONG_MAX);
+        st.bundle = string_field(j, "bundle");
+        st.rootfs = string_field(j, "rootfs");
+        st.created = string_field(j, "created");
         st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
-        st.cgroup_dir = j.at("cgroupDir").get<std::string>();
-        st.cgroup_devices_dir = j.value("cgroupDevicesDir", "");
+        st.cgroup_dir = string_field(j, "cgroupDir");
+        st.cgroup_devices_dir =
+            j.contains("cgroupDevicesDir") ? string_field(j, "cgroupDevicesDir") : "";
         st.poststart = hooks_from_json(j.at("poststart"));
         st.poststop = hooks_from_json(j.at("poststop"));
-        st.owner = j.at("owner").get<uid_t>();
-        st.use_init = j.value("init", false);
-        if (st.pid < 0) return plain_error("read state.json:", "negative pid");
+        st.owner = integer_field<uid_t>(j, "owner", 0, UINT32_MAX);
+        st.use_init = j.contains("init") && j["init"].is_boolean() && j["init"].get<bool>();
         return st;
     } catch (const std::exception& e) {
         std::string what = e.what();

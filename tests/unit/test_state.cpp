@@ -143,3 +143,27 @@ TEST_CASE("state: rfc3339 timestamps have nanoseconds and Z") {
     CHECK(t[10] == 'T');
     CHECK(t.back() == 'Z');
 }
+
+TEST_CASE("state: numbers must be integers in range (fuzzer findings)") {
+    // Each of these was read as some other pid or timeout by a lax reader.
+    std::string good = state_to_json(sample());
+    auto with = [&](const std::string& key, const std::string& value) {
+        auto j = nlohmann::json::parse(good);
+        j[key] = nlohmann::json::parse(value);
+        return state_from_json(j.dump());
+    };
+    CHECK(with("pid", "4242").ok());
+    CHECK_FALSE(with("pid", "true").ok());
+    CHECK_FALSE(with("pid", "1e100").ok());
+    CHECK_FALSE(with("pid", "4294967297").ok());
+    CHECK_FALSE(with("pid", "-3").ok());
+    CHECK_FALSE(with("pid", "12.5").ok());
+    CHECK_FALSE(with("startTime", "-1").ok());
+    CHECK_FALSE(with("owner", "1001.5").ok());
+    CHECK_FALSE(with("id", "7").ok());
+    CHECK_FALSE(
+        with("poststop", "[{\"path\": \"/h\", \"args\": [], \"env\": [], \"timeout\": 1e300}]")
+            .ok());
+    CHECK_FALSE(
+        with("poststop", "[{\"path\": \"/h\", \"args\": [], \"env\": [], \"timeout\": 0}]").ok());
+}
