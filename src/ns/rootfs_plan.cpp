@@ -33,6 +33,24 @@ bool takes_mount_label(const std::string& fstype) {
            fstype != "mqueue";
 }
 
+// The runtime itself works through /proc after pivot_root (masks, remounts
+// by /proc/self/fd/N, sysctls): an image-controlled mount over /proc/self,
+// /proc/1/fd or /proc/sys could steer those writes (CVE-2019-19921,
+// CVE-2025-52881). Only procfs on /proc itself and the files that lxcfs and
+// its kind replace are allowed, as runc allows.
+bool proc_destination_allowed(const std::string& dest, const std::string& type) {
+    if (dest != "/proc" && dest.rfind("/proc/", 0) != 0) return true;
+    if (dest == "/proc") return type == "proc";
+    static const char* const kAllowed[] = {
+        "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo",
+        "/proc/stat",    "/proc/swaps",     "/proc/uptime",
+        "/proc/loadavg", "/proc/slabinfo",  "/proc/sys/kernel/ns_last_pid",
+    };
+    for (const char* a : kAllowed)
+        if (dest == a) return true;
+    return false;
+}
+
 Result<MountPlan> plan_mount(const spec::Mount& m, const std::string& bundle,
                              const std::string& label) {
     MountPlan p;
@@ -40,6 +58,10 @@ Result<MountPlan> plan_mount(const spec::Mount& m, const std::string& bundle,
     p.destination = clean_container_path(m.destination);
     const std::string what = "mount " + p.destination;
     if (p.destination == "/") return plain_error(what + ":", "cannot mount over the rootfs");
+    if (!proc_destination_allowed(p.destination, m.type))
+        return plain_error(what + ":",
+                           "mounts inside /proc are limited to a few files that lxcfs-like "
+                           "tools replace");
 
     MountOptions o = parse_mount_options(m.options);
     if (o.tmpcopyup) return plain_error(what + ":", "tmpcopyup is not supported yet");

@@ -115,3 +115,18 @@ bool apply_capability_sets(const CapSets& caps) {
 }
 
 } // namespace corral::runtime
+
+namespace corral::runtime {
+
+bool clear_inherited_capabilities() {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (syscall(SYS_capget, &hdr, data) < 0) return child_fail(errno, "get capabilities");
+    data[0].inheritable = data[1].inheritable = 0;
+    if (syscall(SYS_capset, &hdr, data) < 0) return child_fail(errno, "set capabilities");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        return child_fail(errno, "clear ambient capabilities");
+    return true;
+}
+
+} // namespace corral::runtime

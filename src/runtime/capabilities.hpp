@@ -31,5 +31,9 @@ Result<CapSets> plan_capabilities(const spec::Capabilities& caps,
 bool drop_bounding_set(const CapSets& caps);
 // Child side, after setresuid with keepcaps: set eff/perm/inh and ambient.
 bool apply_capability_sets(const CapSets& caps);
+// Child side, when the config has no capabilities object: the other sets
+// stay as they are, but inheritable and ambient never pass from the caller
+// into the container (CVE-2022-29162).
+bool clear_inherited_capabilities();
 
 } // namespace corral::runtime

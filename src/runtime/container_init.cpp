@@ -190,15 +190,30 @@ bool wait_for_start(const Plan& plan) {
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = static_cast<uint64_t>(plan.cgroup_fd);
     }
+    // The init shares our end of the sync socket: it must not speak before
+    // the parent has its pid, so it waits on this gate until the ack came.
+    int gate[2];
+    if (pipe2(gate, O_CLOEXEC) < 0) {
+        child_fail(errno, "pipe");
+        fail_to_parent(sync_fd);
+    }
     pid_t pid = sys::clone3_fork(args, nullptr);
     if (pid < 0) {
         child_fail(errno, "clone container init");
         fail_to_parent(sync_fd);
     }
-    if (pid == 0) container_init_main(plan, sync_fd, true);
+    if (pid == 0) {
+        ::close(gate[1]);
+        char go = 0;
+        if (sys::read_retry(gate[0], &go, 1) != 1) _exit(1); // the intermediate died
+        ::close(gate[0]);
+        container_init_main(plan, sync_fd, true);
+    }
+    ::close(gate[0]);
     int32_t p = pid;
     if (send_frame(sync_fd, Msg::InitPid, 0, &p, sizeof p) < 0) _exit(1);
     if (expect_frame(sync_fd, Msg::InitPidAck, &g_frame) < 0) _exit(1);
+    if (sys::write_all(gate[1], "1", 1) < 0) _exit(1);
     _exit(0);
 }
 

@@ -181,6 +181,10 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
     }
     plan.no_new_privileges = p.no_new_privileges;
     plan.preserve_fds = preserve_fds;
+    struct stat self {};
+    if (stat("/proc/self/exe", &self) < 0) return sys_error("stat", "/proc/self/exe");
+    plan.runtime_dev = self.st_dev;
+    plan.runtime_ino = self.st_ino;
     return plan;
 }
 
@@ -219,6 +223,8 @@ bool apply_credentials(const ProcessPlan& p) {
     if (p.caps) {
         if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return child_fail(errno, "clear keepcaps");
         if (!apply_capability_sets(*p.caps)) return false;
+    } else if (!clear_inherited_capabilities()) {
+        return false;
     }
     return true;
 }
@@ -234,10 +240,18 @@ static bool is_executable_file(const char* path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
+static bool is_runtime_binary(const ProcessPlan& p, const char* path) {
+    struct stat st {};
+    return stat(path, &st) == 0 && st.st_dev == p.runtime_dev && st.st_ino == p.runtime_ino;
+}
+
 bool resolve_executable(const ProcessPlan& p, char* buf, size_t size) {
     const char* name = p.argv.items.empty() ? "" : p.argv.items[0].c_str();
     if (std::strchr(name, '/')) {
         std::snprintf(buf, size, "%s", name);
+        if (is_runtime_binary(p, buf))
+            return child_fail(EPERM,
+                              "exec: refusing to run the runtime binary inside a container:", name);
         if (is_executable_file(buf)) return true;
         return child_fail(errno ? errno : EACCES, "exec", name);
     }
@@ -248,6 +262,9 @@ bool resolve_executable(const ProcessPlan& p, char* buf, size_t size) {
         const char* end = std::strchr(path, ':');
         size_t len = end ? static_cast<size_t>(end - path) : std::strlen(path);
         std::snprintf(buf, size, "%.*s/%s", static_cast<int>(len), len ? path : ".", name);
+        if (is_runtime_binary(p, buf))
+            return child_fail(EPERM,
+                              "exec: refusing to run the runtime binary inside a container:", buf);
         if (is_executable_file(buf)) return true;
         if (!end) break;
         path = end + 1;

@@ -54,6 +54,11 @@ struct ProcessPlan {
     std::optional<CapSets> caps;
     bool no_new_privileges = false;
     int preserve_fds = 0;
+    // The corral binary itself: the init still runs its image until execve,
+    // so an entrypoint of /proc/self/exe would run the host binary inside the
+    // container, where it can be rewritten (CVE-2019-5736). Refused by inode.
+    dev_t runtime_dev = 0;
+    ino_t runtime_ino = 0;
 };
 
 Result<int> rlimit_resource(const std::string& name);
