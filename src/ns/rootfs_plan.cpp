@@ -38,9 +38,9 @@ bool takes_mount_label(const std::string& fstype) {
 // /proc/1/fd or /proc/sys could steer those writes (CVE-2019-19921,
 // CVE-2025-52881). Only procfs on /proc itself and the files that lxcfs and
 // its kind replace are allowed, as runc allows.
-bool proc_destination_allowed(const std::string& dest, const std::string& type) {
+bool proc_destination_allowed(const std::string& dest) {
     if (dest != "/proc" && dest.rfind("/proc/", 0) != 0) return true;
-    if (dest == "/proc") return type == "proc";
+    if (dest == "/proc") return true; // checked below: procfs only
     static const char* const kAllowed[] = {
         "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo",
         "/proc/stat",    "/proc/swaps",     "/proc/uptime",
@@ -58,7 +58,7 @@ Result<MountPlan> plan_mount(const spec::Mount& m, const std::string& bundle,
     p.destination = clean_container_path(m.destination);
     const std::string what = "mount " + p.destination;
     if (p.destination == "/") return plain_error(what + ":", "cannot mount over the rootfs");
-    if (!proc_destination_allowed(p.destination, m.type))
+    if (!proc_destination_allowed(p.destination))
         return plain_error(what + ":",
                            "mounts inside /proc are limited to a few files that lxcfs-like "
                            "tools replace");

@@ -163,6 +163,19 @@ TEST_CASE("plan: mount errors") {
 
     s.mounts = {mnt("/", "tmpfs", "tmpfs", {})};
     CHECK_FALSE(plan_rootfs(s, b.dir.string(), false).ok());
+
+    // Inside /proc only what lxcfs-like tools replace: a volume over
+    // /proc/self or /proc/1/fd would steer the runtime's own fd paths.
+    for (const char* dest : {"/proc/self", "/proc/1/fd", "/proc/sys", "/proc/sys/kernel"}) {
+        s.mounts = {mnt(dest, "tmpfs", "tmpfs", {})};
+        plan = plan_rootfs(s, b.dir.string(), false);
+        REQUIRE_FALSE(plan.ok());
+        CHECK(plan.error().message().find("mounts inside /proc are limited") != std::string::npos);
+    }
+    s.mounts = {mnt("/proc", "proc", "proc", {}), mnt("/proc/meminfo", "tmpfs", "tmpfs", {})};
+    CHECK(plan_rootfs(s, b.dir.string(), false).ok());
+    s.mounts = {mnt("/procfoo", "tmpfs", "tmpfs", {})};
+    CHECK(plan_rootfs(s, b.dir.string(), false).ok());
     s.mounts = {mnt("", "tmpfs", "tmpfs", {})};
     CHECK_FALSE(plan_rootfs(s, b.dir.string(), false).ok());
     s.mounts = {mnt("/x", "", "tmpfs", {})};
