@@ -25,14 +25,16 @@ CXX=clang++-14
 # -fno-omit-frame-pointer only makes the stacks in reports complete.
 # shellcheck disable=SC2054 # the commas belong to -fsanitize
 CXXFLAGS=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
-    -fno-sanitize-recover=undefined "-I$SRC/src")
+    -fno-sanitize-recover=undefined "-I$SRC/src" "-DCORRAL_SOURCE_DIR=\"$SRC\"")
 
 # The parts of corral the targets exercise, built into one archive: each
 # target then pulls in only the objects it references, so moving a helper
-# between files here needs no change to this script. Nothing in it needs
-# libseccomp or libcap.
-LIB_GLOBS=(common/*.cpp spec/*.cpp ns/mount_options.cpp runtime/sync.cpp runtime/state.cpp)
-TARGETS=(fuzz_config fuzz_mount_options fuzz_signals fuzz_ids fuzz_sync fuzz_state)
+# between files here needs no change to this script. Only the seccomp
+# translation needs a library (libseccomp), linked into every target since
+# the archive keeps the others from pulling it in.
+LIB_GLOBS=(common/*.cpp spec/*.cpp ns/mount_options.cpp runtime/sync.cpp runtime/state.cpp
+    seccomp/*.cpp)
+TARGETS=(fuzz_config fuzz_mount_options fuzz_signals fuzz_ids fuzz_sync fuzz_state fuzz_seccomp)
 
 # Per-target libFuzzer options. fuzz_sync may grow past the largest legal
 # datagram (12-byte header + 60 KiB) so both sides of the limit are reached.
@@ -168,7 +170,7 @@ fi
 for t in "${TARGETS[@]}"; do
     obj=$(obj_of "$HERE/$t.cpp")
     if newer "$BIN/$t" "$obj" "$LIB"; then
-        "$CXX" "${CXXFLAGS[@]}" "$obj" "$LIB" -o "$BIN/$t" >"$BUILD/logs/$t.link.log" 2>&1 || {
+        "$CXX" "${CXXFLAGS[@]}" "$obj" "$LIB" -lseccomp -o "$BIN/$t" >"$BUILD/logs/$t.link.log" 2>&1 || {
             echo "fuzz: linking $t failed:" >&2
             cat "$BUILD/logs/$t.link.log" >&2
             exit 1
