@@ -147,8 +147,20 @@ bool wait_for_start(const Plan& plan) {
     // Without no_new_privs the kernel only lets a CAP_SYS_ADMIN holder load
     // a filter, so it goes in before the capabilities are dropped; with it,
     // as late as possible, so setup itself is not filtered.
-    bool seccomp_early = plan.seccomp && !plan.process.no_new_privileges;
-    if (seccomp_early && !seccomp::load_seccomp(*plan.seccomp)) fail_to_parent(sync_fd);
+    // A notify listener must reach the parent before Ready, so such a filter
+    // is loaded here too (after no_new_privs when configured).
+    bool notify = plan.seccomp && plan.seccomp->needs_notify_listener;
+    bool seccomp_early = plan.seccomp && (!plan.process.no_new_privileges || notify);
+    if (seccomp_early) {
+        if (notify && !apply_no_new_privs(plan.process)) fail_to_parent(sync_fd);
+        int listener = -1;
+        if (!seccomp::load_seccomp(*plan.seccomp, notify ? &listener : nullptr))
+            fail_to_parent(sync_fd);
+        if (notify) {
+            if (send_frame_fd(sync_fd, Msg::SeccompFd, listener) < 0) _exit(1);
+            ::close(listener);
+        }
+    }
     if (!apply_credentials(plan.process)) fail_to_parent(sync_fd);
 
     if (send_frame(sync_fd, Msg::Ready, 0, nullptr, 0) < 0) _exit(1);

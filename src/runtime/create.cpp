@@ -19,6 +19,7 @@
 #include "runtime/pidfile.hpp"
 #include "runtime/plan.hpp"
 #include "runtime/sync.hpp"
+#include "seccomp/notify.hpp"
 #include "spec/parse.hpp"
 #include "spec/validate.hpp"
 
@@ -72,8 +73,12 @@ Error init_died(pid_t pid, const char* when) {
 }
 
 // Receives the next frame; a child's Error frame becomes the returned error.
-Status receive(int fd, Msg want, pid_t pid, const char* when) {
-    if (recv_frame(fd, &g_frame) < 0) {
+// An fd passed with it lands in *passed (closed by the caller's UniqueFd).
+Status receive(int fd, Msg want, pid_t pid, const char* when, UniqueFd* passed = nullptr) {
+    int got = -1;
+    int rc = recv_frame_fd(fd, &g_frame, passed ? &got : nullptr);
+    if (passed) passed->reset(got);
+    if (rc < 0) {
         if (errno == ECONNRESET) return init_died(pid, when);
         return sys_error("read sync socket", when);
     }
@@ -221,6 +226,16 @@ Result<Created> create_container(const CreateRequest& req) {
     if (send_frame(parent_sock.get(), Msg::RuntimeHooksDone, 0, creating.data(),
                    static_cast<uint32_t>(creating.size())) < 0)
         return sys_error("write sync socket");
+    if (plan.seccomp && plan.seccomp->needs_notify_listener) {
+        UniqueFd listener;
+        CORRAL_TRY(
+            receive(parent_sock.get(), Msg::SeccompFd, init, "while loading seccomp", &listener));
+        if (!listener) return plain_error("sync protocol:", "seccomp-fd without an fd");
+        const auto& sc = *plan.spec.linux->seccomp;
+        CORRAL_TRY(seccomp::send_listener_fd(
+            sc.listener_path, seccomp::listener_state_json(init, sc.listener_metadata, creating),
+            listener.get()));
+    }
     CORRAL_TRY(receive(parent_sock.get(), Msg::Ready, init, "while setting up the container"));
 
     if (!req.pid_file.empty()) CORRAL_TRY(write_pid_file(req.pid_file, init));

@@ -44,8 +44,6 @@ Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
     if (spec.linux && spec.linux->seccomp) {
         auto prog = seccomp::compile_seccomp(*spec.linux->seccomp, warnings);
         if (!prog) return prog.error();
-        if (prog->needs_notify_listener)
-            return plain_error("linux.seccomp:", "SCMP_ACT_NOTIFY is not implemented yet");
         plan.seccomp = std::move(*prog);
     }
 

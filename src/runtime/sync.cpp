@@ -4,6 +4,7 @@
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 namespace corral::runtime {
 
@@ -25,6 +26,8 @@ const char* msg_name(Msg m) {
         return "ready";
     case Msg::Error:
         return "error";
+    case Msg::SeccompFd:
+        return "seccomp-fd";
     }
     return "unknown";
 }
@@ -33,7 +36,8 @@ int decode_frame(const void* buf, size_t n, Frame* out) {
     FrameHeader h;
     if (n < sizeof h) return EPROTO;
     std::memcpy(&h, buf, sizeof h);
-    if (h.type < static_cast<uint32_t>(Msg::InitPid) || h.type > static_cast<uint32_t>(Msg::Error))
+    if (h.type < static_cast<uint32_t>(Msg::InitPid) ||
+        h.type > static_cast<uint32_t>(Msg::SeccompFd))
         return EPROTO;
     if (h.length > kMaxPayload) return EMSGSIZE;
     if (n != sizeof h + h.length) return EPROTO;
@@ -63,13 +67,57 @@ int send_frame(int fd, Msg type, int32_t err, const void* payload, uint32_t leng
 }
 
 int recv_frame(int fd, Frame* out) {
+    return recv_frame_fd(fd, out, nullptr);
+}
+
+int send_frame_fd(int fd, Msg type, int passed_fd) {
+    FrameHeader h{static_cast<uint32_t>(type), 0, 0};
+    iovec iov{&h, sizeof h};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passed_fd, sizeof(int));
+    for (;;) {
+        if (sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0) return 0;
+        if (errno != EINTR) return -1;
+    }
+}
+
+int recv_frame_fd(int fd, Frame* out, int* passed_fd) {
     // One spare byte detects a datagram longer than any legal frame (MSG_TRUNC
     // reports the real size), so truncation can never pass as a valid frame.
     static char buf[sizeof(FrameHeader) + kMaxPayload + 1];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    if (passed_fd) *passed_fd = -1;
     ssize_t n;
     do {
-        n = recv(fd, buf, sizeof buf, MSG_TRUNC);
+        n = recvmsg(fd, &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
+    // An fd that came with the datagram is ours to close whatever follows.
+    int got = -1;
+    for (cmsghdr* c = n >= 0 ? CMSG_FIRSTHDR(&msg) : nullptr; c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)))
+            std::memcpy(&got, CMSG_DATA(c), sizeof(int));
+    if (got >= 0) {
+        if (passed_fd)
+            *passed_fd = got;
+        else
+            close(got);
+    }
     if (n < 0) return -1;
     if (n == 0) {
         errno = ECONNRESET;

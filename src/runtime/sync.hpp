@@ -10,6 +10,8 @@
 //          ──> IdMapDone                     uid_map/gid_map written
 //          <── RuntimeHooks                  mounts prepared, before pivot_root
 //          ──> RuntimeHooksDone{state json}  prestart + createRuntime ran
+//   [only with SCMP_ACT_NOTIFY rules]
+//          <── SeccompFd + fd (SCM_RIGHTS)   the notify listener, for listenerPath
 //          <── Ready                         init waits on the exec fifo
 //   at any point before Ready:
 //          <── Error{errno, op\0detail}      the sender then _exits
@@ -34,6 +36,7 @@ enum class Msg : uint32_t {
     RuntimeHooksDone,
     Ready,
     Error,
+    SeccompFd,
 };
 
 const char* msg_name(Msg m);
@@ -62,6 +65,10 @@ int decode_frame(const void* buf, size_t n, Frame* out);
 // closed the socket (EOF) before sending anything.
 int send_frame(int fd, Msg type, int32_t err, const void* payload, uint32_t length);
 int recv_frame(int fd, Frame* out);
+// The same, also taking one fd passed with SCM_RIGHTS (-1 when none came).
+int recv_frame_fd(int fd, Frame* out, int* passed_fd);
+// Sends an empty frame of `type` carrying `passed_fd` with SCM_RIGHTS.
+int send_frame_fd(int fd, Msg type, int passed_fd);
 // Receives and requires a given type; an Error frame or another type gives
 // -1 with errno EPROTO (Error frames leave the frame filled for the caller).
 int expect_frame(int fd, Msg type, Frame* out);

@@ -68,3 +68,34 @@ seccomp_config() { update_config "c['linux']['seccomp'] = $1"; }
 	assert_line Seccomp=2
 	assert_line mkdir=1
 }
+
+@test "SCMP_ACT_NOTIFY: the agent at listenerPath gets the fd and the state, and its answer reaches the process" {
+	local agent=$CORRAL_BUILD/tests/corral-seccomp-agent sock=$BATS_TEST_TMPDIR/agent.sock
+	local state=$BATS_TEST_TMPDIR/agent-state.json log=$BATS_TEST_TMPDIR/agent.log
+	# The agent answers every notified call with EXDEV (18), which nothing else would give.
+	"$agent" "$sock" "$state" 18 >"$log" 2>&1 3>&- &
+	local apid=$!
+	track_pid "$apid"
+	retry 50 0.1 grep -q listening "$log"
+	update_config "args('sh', '-c', 'mkdir /tmp/n; echo mkdir=\$?; probe pid')"
+	seccomp_config "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\", \"listenerMetadata\": \"meta-$CID\", \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	run --separate-stderr corral run "$CID"
+	assert_status 0
+	assert_line mkdir=1
+	assert_kv pid 1
+	[[ "$stderr" == *"Invalid cross-device link"* ]] || fail "EXDEV from the agent not seen: $stderr"
+	grep -q '^notified nr=' "$log" || fail "the agent saw no notification: $(cat "$log")"
+	[ "$(json_get 'j["fds"]' "$(cat "$state")")" = '["seccompFd"]' ]
+	[ "$(json_get 'j["metadata"]' "$(cat "$state")")" = "meta-$CID" ]
+	[ "$(json_get 'j["state"]["id"]' "$(cat "$state")")" = "$CID" ]
+	[ "$(json_get 'j["pid"] > 0' "$(cat "$state")")" = true ]
+	wait "$apid"
+}
+
+@test "SCMP_ACT_NOTIFY: a listenerPath nobody listens on fails create and leaves nothing" {
+	update_config "args('true')"
+	seccomp_config "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$BATS_TEST_TMPDIR/nobody.sock\", \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	run --separate-stderr corral run "$CID"
+	assert_error "connect to seccomp listener" nobody.sock
+	assert_nothing_left
+}

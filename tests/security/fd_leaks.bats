@@ -26,8 +26,8 @@ per_fd_bundles() {
 	cfg --arg root "$BUNDLE/rootfs" '.root.path = $root'
 	local template n
 	template=$(jq --arg n @@N@@ "$_SEC_JQ_DEFS $1" "$BUNDLE/config.json")
+	mkdir -p $(seq -f "$BATS_TEST_TMPDIR/fd/%g" $FIRST_FD $LAST_FD)
 	for ((n = FIRST_FD; n <= LAST_FD; n++)); do
-		mkdir -p "$BATS_TEST_TMPDIR/fd/$n"
 		printf '%s\n' "${template//@@N@@/$n}" >"$BATS_TEST_TMPDIR/fd/$n/config.json"
 	done
 }

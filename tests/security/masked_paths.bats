@@ -139,7 +139,7 @@ MASK_CHECK='probe stat /dev/null; head -c 8 /opt/secret | wc -c; head -c 8 /proc
 @test "a volume over /proc/self full of fd symlinks to a decoy: masks still apply" {
 	local vol=$BATS_TEST_TMPDIR/volume n
 	mkdir -p "$vol/fd" "$BUNDLE/rootfs/decoydir"
-	for ((n = 0; n < 100; n++)); do ln -s /decoydir "$vol/fd/$n"; done
+	symlinks /decoydir "$vol/fd" 0 99
 	make_secret
 	# No readonly paths: their reopen check would stop this earlier.
 	cfg --arg v "$vol" 'bind("/proc/self"; $v) | .linux.readonlyPaths = [] | args(["sh", "-c",
@@ -169,16 +169,17 @@ MASK_CHECK='probe stat /dev/null; head -c 8 /opt/secret | wc -c; head -c 8 /proc
 	local n
 	echo sec-host >"$BATS_TEST_TMPDIR/hostname"
 	cfg --arg root "$BUNDLE/rootfs" --arg h "$BATS_TEST_TMPDIR/hostname" --arg cp "$SEC_CORE_PATTERN" \
-		'.root.path = $root | mount("/etc/hostname"; "bind"; $h; ["bind", "ro"])
+		'.root.path = $root | mount("/etc/hostname"; "bind"; $h; ["bind", "ro"]) | bind("/proc/1/fd"; "@@VOL@@")
 		| args(["sh", "-c", "probe write /proc/sys/kernel/core_pattern \"$0\"; head -c 8 /proc/keys | wc -c; echo end", $cp])'
 	local template
 	template=$(<"$BUNDLE/config.json")
+	mkdir -p $(seq -f "$BATS_TEST_TMPDIR/fd/%g/vol" 3 20)
 	for ((n = 3; n <= 20; n++)); do
-		local b=$BATS_TEST_TMPDIR/fd/$n i
-		mkdir -p "$b/vol"
-		for ((i = 0; i < 64; i++)); do ln -s "/proc/1/task/1/fd/$i" "$b/vol/$i"; done
-		ln -sfn /etc/hostname "$b/vol/$n"
-		jq --arg v "$b/vol" "$_SEC_JQ_DEFS bind(\"/proc/1/fd\"; \$v)" <<<"$template" >"$b/config.json"
+		local b=$BATS_TEST_TMPDIR/fd/$n
+		symlinks /proc/1/task/1/fd/%N "$b/vol" 0 $((n - 1))
+		symlinks /etc/hostname "$b/vol" "$n" "$n"
+		symlinks /proc/1/task/1/fd/%N "$b/vol" $((n + 1)) 63
+		printf '%s\n' "${template//@@VOL@@/$b/vol}" >"$b/config.json"
 	done
 	run_loop 3 20 "$BATS_TEST_TMPDIR/fd/%N"
 	local problems=() refused=() wrote=()

@@ -18,8 +18,8 @@ t_bad_ids() {
 	local field=$1 path=$2 template i
 	cfg --arg root "$BUNDLE/rootfs" '.root.path = $root | args(["probe", "ids"])'
 	template=$(jq "$path = \"@@V@@\"" "$BUNDLE/config.json")
+	mkdir -p $(seq -f "$BATS_TEST_TMPDIR/case/%g" 0 $((${#BAD_VALUES[@]} - 1)))
 	for ((i = 0; i < ${#BAD_VALUES[@]}; i++)); do
-		mkdir -p "$BATS_TEST_TMPDIR/case/$i"
 		printf '%s\n' "${template//\"@@V@@\"/${BAD_VALUES[i]}}" >"$BATS_TEST_TMPDIR/case/$i/config.json"
 	done
 	LOOP_VERB=create run_loop 0 $((${#BAD_VALUES[@]} - 1)) "$BATS_TEST_TMPDIR/case/%N"

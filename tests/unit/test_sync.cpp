@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -98,4 +99,27 @@ TEST_CASE("sync: oversized send is refused, oversized datagram is rejected") {
     REQUIRE(send(p.a, big, sizeof big, 0) == static_cast<ssize_t>(sizeof big));
     CHECK(recv_frame(p.b, &frame) == -1);
     CHECK(errno == EMSGSIZE);
+}
+
+TEST_CASE("sync: an fd travels with SCM_RIGHTS, and is closed when nobody asks for it") {
+    Pair p;
+    int pipefd[2];
+    REQUIRE(pipe2(pipefd, O_CLOEXEC) == 0);
+    REQUIRE(send_frame_fd(p.a, Msg::SeccompFd, pipefd[1]) == 0);
+    int got = -1;
+    REQUIRE(recv_frame_fd(p.b, &frame, &got) == 0);
+    CHECK(frame.type == Msg::SeccompFd);
+    REQUIRE(got >= 0);
+    CHECK(write(got, "x", 1) == 1); // the same pipe: readable on our end
+    char c = 0;
+    CHECK(read(pipefd[0], &c, 1) == 1);
+    CHECK(c == 'x');
+    close(got);
+    // A caller that does not take the fd must not leak it.
+    REQUIRE(send_frame_fd(p.a, Msg::SeccompFd, pipefd[1]) == 0);
+    close(pipefd[1]);
+    REQUIRE(recv_frame(p.b, &frame) == 0);
+    char buf[1];
+    CHECK(read(pipefd[0], buf, 1) == 0); // EOF: no write end left open anywhere
+    close(pipefd[0]);
 }

@@ -5,8 +5,9 @@
  * runtime reached through an entrypoint of `/proc/self/exe`. Then, with the runtime binary as
  * its /proc/self/exe, it
  *   - prints EVIL-RAN and the st_dev/st_ino of /proc/self/exe,
- *   - prints REACHED if that is the file named by argv[1]/argv[2] (decimal dev and ino, passed
- *     through the container's args: the loader sees the program's argv),
+ *   - prints REACHED if that is the file named by the last two arguments (decimal dev and ino,
+ *     passed through the container's args: the loader sees the program's argv, which for a
+ *     `#!/proc/self/exe` script is {"/proc/self/exe", SCRIPT, ARGS...}),
  *   - keeps an O_PATH fd of it across execve("/bin/exe-writer", {"exe-writer", FD}), which
  *     retries opening the binary for writing once no process executes it any more.
  *
@@ -82,7 +83,7 @@ void evil_main(long *sp)
     out(" ino=");
     out(utoa(st[1], b2 + sizeof b2));
     out("\n");
-    if (argc >= 3 && st[0] == atou(argv[1]) && st[1] == atou(argv[2]))
+    if (argc >= 3 && st[0] == atou(argv[argc - 2]) && st[1] == atou(argv[argc - 1]))
         out("REACHED\n");
 
     char *wargv[3] = {"exe-writer", utoa((u64)fd, b1 + sizeof b1), 0};

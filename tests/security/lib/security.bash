@@ -67,6 +67,16 @@ build_security_helpers() {
 	) 9>"$SEC_HELPERS/.lock"
 }
 
+# symlinks TARGET_FORMAT DIR FIRST LAST: DIR/N -> TARGET_FORMAT with %N replaced by N, for N
+# from FIRST to LAST, in one process (an `ln` per link costs ~20 ms here).
+symlinks() {
+	perl -e 'my ($fmt, $dir, $first, $last) = @ARGV;
+		for my $n ($first .. $last) {
+			(my $t = $fmt) =~ s/%N/$n/g;
+			symlink($t, "$dir/$n") or die "symlink $dir/$n: $!\n";
+		}' "$@"
+}
+
 # install_helper NAME [DEST]: copies a helper into the bundle's rootfs (default /bin/NAME).
 install_helper() {
 	local dest=${2:-/bin/$1}
