@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)"
-cmake --install "$build" >/dev/null
+cmake --install "$build" --strip >/dev/null
 echo "build: corral installed to /usr/local/bin/corral"

@@ -1,8 +1,10 @@
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "cli.hpp"
 #include "common/log.hpp"
+#include "runtime/sealed_self.hpp"
 #include "runtime/state.hpp"
 #include "spec/validate.hpp"
 
@@ -18,8 +20,28 @@ std::string state_root(const Globals& g) {
 
 } // namespace corral::cli
 
+namespace {
+
+// The verbs that start a container process (see runtime/sealed_self.hpp).
+bool starts_a_container(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "create" || a == "run") return true;
+    }
+    return false;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     using namespace corral;
+    if (starts_a_container(argc, argv) && !runtime::running_sealed()) {
+        runtime::reexec_sealed(argv);
+        // Only reached when the copy could not be made: refuse rather than
+        // expose a writable runtime binary to the container.
+        std::perror("corral: run from a sealed copy of the runtime binary");
+        return 1;
+    }
     cli::Globals g;
     CLI::App app{"corral: an OCI container runtime"};
     app.name("corral");
