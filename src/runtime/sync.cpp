@@ -36,8 +36,7 @@ int decode_frame(const void* buf, size_t n, Frame* out) {
     FrameHeader h;
     if (n < sizeof h) return EPROTO;
     std::memcpy(&h, buf, sizeof h);
-    if (h.type < static_cast<uint32_t>(Msg::InitPid) ||
-        h.type > static_cast<uint32_t>(Msg::SeccompFd))
+    if (h.type < static_cast<uint32_t>(Msg::InitPid) || h.type > static_cast<uint32_t>(kLastMsg))
         return EPROTO;
     if (h.length > kMaxPayload) return EMSGSIZE;
     if (n != sizeof h + h.length) return EPROTO;

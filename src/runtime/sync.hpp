@@ -38,6 +38,8 @@ enum class Msg : uint32_t {
     Error,
     SeccompFd,
 };
+// The highest message type; decode_frame and the fuzz oracle bound types by it.
+inline constexpr Msg kLastMsg = Msg::SeccompFd;
 
 const char* msg_name(Msg m);
 

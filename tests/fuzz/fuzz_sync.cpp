@@ -25,8 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FrameHeader h;
         std::memcpy(&h, data, sizeof h);
         well_formed = h.type >= static_cast<uint32_t>(Msg::InitPid) &&
-                      h.type <= static_cast<uint32_t>(Msg::Error) && h.length <= kMaxPayload &&
-                      size == sizeof h + h.length;
+                      h.type <= static_cast<uint32_t>(corral::runtime::kLastMsg) &&
+                      h.length <= kMaxPayload && size == sizeof h + h.length;
     }
     FUZZ_REQUIRE((rc == 0) == well_formed);
     if (rc != 0) return 0;
