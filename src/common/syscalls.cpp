@@ -7,7 +7,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -54,6 +56,25 @@ int sched_setattr_raw(pid_t pid, const void* attr) {
 
 int ioprio_set(int which, int who, int ioprio) {
     return static_cast<int>(syscall(SYS_ioprio_set, which, who, ioprio));
+}
+
+ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
+    iovec iov{const_cast<void*>(data), len};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    for (;;) {
+        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        if (n >= 0 || errno != EINTR) return n;
+    }
 }
 
 int write_all(int fd, const void* buf, size_t len) {

@@ -37,6 +37,10 @@ int pivot_root(const char* new_root, const char* put_old);
 int sched_setattr_raw(pid_t pid, const void* attr);
 int ioprio_set(int which, int who, int ioprio);
 
+// One sendmsg of `len` bytes carrying `fd` with SCM_RIGHTS (MSG_NOSIGNAL,
+// EINTR retried). Returns the bytes sent or -1 with errno. Child-safe.
+ssize_t send_with_fd(int sock, const void* data, size_t len, int fd);
+
 // EINTR-safe whole-buffer I/O. Return 0 on success, -1 with errno.
 int write_all(int fd, const void* buf, size_t len);
 ssize_t read_retry(int fd, void* buf, size_t len);

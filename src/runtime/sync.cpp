@@ -1,5 +1,7 @@
 #include "runtime/sync.hpp"
 
+#include "common/syscalls.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
@@ -71,22 +73,7 @@ int recv_frame(int fd, Frame* out) {
 
 int send_frame_fd(int fd, Msg type, int passed_fd) {
     FrameHeader h{static_cast<uint32_t>(type), 0, 0};
-    iovec iov{&h, sizeof h};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &passed_fd, sizeof(int));
-    for (;;) {
-        if (sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0) return 0;
-        if (errno != EINTR) return -1;
-    }
+    return sys::send_with_fd(fd, &h, sizeof h, passed_fd) < 0 ? -1 : 0;
 }
 
 int recv_frame_fd(int fd, Frame* out, int* passed_fd) {

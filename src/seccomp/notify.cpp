@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/syscalls.hpp"
 #include "common/unique_fd.hpp"
 
 namespace corral::seccomp {
@@ -31,22 +32,7 @@ Status send_listener_fd(const std::string& listener_path, const std::string& pay
     if (!sock) return sys_error("socket");
     if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
         return sys_error("connect to seccomp listener", listener_path);
-    iovec iov{const_cast<char*>(payload.data()), payload.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-    ssize_t n;
-    do {
-        n = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sys::send_with_fd(sock.get(), payload.data(), payload.size(), listener_fd);
     if (n < 0) return sys_error("send to seccomp listener", listener_path);
     if (static_cast<size_t>(n) != payload.size())
         return plain_error("send to seccomp listener " + listener_path + ":", "short write");
