@@ -88,19 +88,17 @@ bool enter_cwd(const Plan& plan) {
     return true;
 }
 
-bool wait_for_start(const Plan& plan) {
+// Blocks until `start` opens the fifo for reading. The writer stays open,
+// close-on-exec: `start` reads one byte once startContainer hooks ran, then
+// EOF exactly when execve replaced us, and only then runs poststart hooks.
+int open_exec_fifo(const Plan& plan) {
     char name[16];
     std::snprintf(name, sizeof name, "%d", plan.fifo_fd);
-    // Blocks until `start` opens the fifo for reading.
     int fd = ::openat(g_fd_dir, name, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return child_fail(errno, "open exec fifo");
-    int rc = sys::write_all(fd, "0", 1);
-    int saved = errno;
-    ::close(fd);
+    if (fd < 0) return child_fail(errno, "open exec fifo"), -1;
     ::close(plan.fifo_fd);
     ::close(g_fd_dir);
-    if (rc < 0) return child_fail(saved, "write exec fifo");
-    return true;
+    return fd;
 }
 
 } // namespace
@@ -166,7 +164,8 @@ bool wait_for_start(const Plan& plan) {
     if (send_frame(sync_fd, Msg::Ready, 0, nullptr, 0) < 0) _exit(1);
     ::close(sync_fd);
 
-    if (!wait_for_start(plan)) fail_to_stderr(1);
+    int fifo = open_exec_fifo(plan);
+    if (fifo < 0) fail_to_stderr(1);
     if (plan.spec.hooks && !plan.spec.hooks->start_container.empty()) {
         auto r = run_hooks(plan.spec.hooks->start_container, state_json, "startContainer");
         if (!r) {
@@ -174,8 +173,12 @@ bool wait_for_start(const Plan& plan) {
             fail_to_stderr(1);
         }
     }
+    if (sys::write_all(fifo, "0", 1) < 0) {
+        child_fail(errno, "write exec fifo");
+        fail_to_stderr(1);
+    }
     if (!apply_no_new_privs(plan.process)) fail_to_stderr(1);
-    if (!prepare_fds_for_exec(plan.process)) fail_to_stderr(1);
+    if (!prepare_fds_for_exec(plan.process, fifo)) fail_to_stderr(1);
     if (plan.seccomp && !seccomp_early && !seccomp::load_seccomp(*plan.seccomp)) fail_to_stderr(1);
     execve(exe, plan.process.argv.get(), plan.process.envp.get());
     child_fail(errno, "exec", exe);

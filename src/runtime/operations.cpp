@@ -78,6 +78,14 @@ Status start_container(const StateStore& store, const std::string& id) {
     ssize_t n = sys::read_retry(fd.get(), &c, 1);
     if (n != 1) return plain_error("start container " + id + ":", "the init exited before start");
     unlink(fifo.c_str());
+    // The init's writer is close-on-exec: EOF means execve happened (or the
+    // init died), so poststart hooks run after the process started.
+    pollfd hup{fd.get(), POLLIN, 0};
+    for (;;) {
+        if (poll(&hup, 1, -1) < 0 && errno != EINTR) break;
+        if (hup.revents & (POLLHUP | POLLERR)) break;
+        if ((hup.revents & POLLIN) && sys::read_retry(fd.get(), &c, 1) <= 0) break;
+    }
 
     std::string running = oci_state_json(*st, ContainerStatus::Running, false);
     for (const auto& h : st->poststart) {

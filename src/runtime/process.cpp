@@ -272,11 +272,18 @@ bool resolve_executable(const ProcessPlan& p, char* buf, size_t size) {
     return child_fail(ENOENT, "exec: executable file not found in $PATH:", name);
 }
 
-bool prepare_fds_for_exec(const ProcessPlan& p) {
+bool prepare_fds_for_exec(const ProcessPlan& p, int keep_fd) {
+    // Everything is closed now, so no /proc/self/fd/N can name a host file
+    // at execve; only `keep_fd` (the exec fifo's close-on-exec writer, see
+    // open_exec_fifo) lives until execve itself.
     unsigned first_closed = 3U + static_cast<unsigned>(p.preserve_fds);
-    if (syscall(SYS_close_range, first_closed, ~0U, 0) < 0)
+    unsigned keep = keep_fd >= 0 ? static_cast<unsigned>(keep_fd) : ~0U;
+    if (keep > first_closed && syscall(SYS_close_range, first_closed, keep - 1, 0) < 0)
+        return child_fail(errno, "close fds before exec");
+    if (keep != ~0U && keep >= first_closed && syscall(SYS_close_range, keep + 1, ~0U, 0) < 0)
         return child_fail(errno, "close fds before exec");
     for (int fd = 3; fd < static_cast<int>(first_closed); ++fd) {
+        if (fd == keep_fd) continue;
         int flags = fcntl(fd, F_GETFD);
         if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
     }

@@ -73,6 +73,6 @@ bool apply_no_new_privs(const ProcessPlan& p);
 bool resolve_executable(const ProcessPlan& p, char* buf, size_t size);
 // Closes every fd above stdio and the preserved ones, and clears CLOEXEC on
 // the preserved fds 3..3+N-1 so they survive execve.
-bool prepare_fds_for_exec(const ProcessPlan& p);
+bool prepare_fds_for_exec(const ProcessPlan& p, int keep_fd);
 
 } // namespace corral::runtime
