@@ -36,6 +36,10 @@ void register_kill(CLI::App&, Globals&);
 void register_delete(CLI::App&, Globals&);
 void register_list(CLI::App&, Globals&);
 void register_features(CLI::App&, Globals&);
+void register_pause(CLI::App&, Globals&); // pause and resume
+void register_ps(CLI::App&, Globals&);
+void register_events(CLI::App&, Globals&);
+void register_update(CLI::App&, Globals&);
 
 // Validates an id and throws a CliError naming it when it is not acceptable.
 void check_id(const std::string& id);

@@ -57,9 +57,11 @@ int main(int argc, char** argv) {
     app.add_option("--cgroup-manager", g.cgroup_manager, "cgroupfs, systemd or disabled")
         ->check(CLI::IsMember({"cgroupfs", "systemd", "disabled"}));
 
-    for (cli::Register r : {cli::register_spec, cli::register_create, cli::register_start,
-                            cli::register_run, cli::register_state, cli::register_kill,
-                            cli::register_delete, cli::register_list, cli::register_features})
+    for (cli::Register r :
+         {cli::register_spec, cli::register_create, cli::register_start, cli::register_run,
+          cli::register_state, cli::register_kill, cli::register_delete, cli::register_list,
+          cli::register_features, cli::register_pause, cli::register_ps, cli::register_events,
+          cli::register_update})
         r(app, g);
 
     try {

@@ -1,7 +1,8 @@
 // The device allow-list on hosts whose unified hierarchy cannot filter
 // devices (v1/v2 hybrids like this one): a group in the v1 `devices`
-// hierarchy with deny-all first, then the runtime's default allowances,
-// then the config's rules in order.
+// hierarchy given the effective list of device_rules.hpp, which the cgroup v2
+// eBPF filter enforces too: "a" to reset (deny or allow everything), then
+// its exceptions.
 #pragma once
 
 #include <string>
@@ -19,7 +20,8 @@ struct DeviceRuleLine {
     std::string rule; // "c 1:3 rwm", "a"
 };
 
-// Pure: what gets written, in order, for a config's rules.
+// Pure: what gets written, in order, for a config's rules (validated and
+// folded by effective_device_rules).
 Result<std::vector<DeviceRuleLine>> device_rule_lines(const std::vector<spec::DeviceRule>& rules);
 
 // The v1 devices mountpoint when device rules must go through v1, else "".

@@ -109,6 +109,11 @@ int open_exec_fifo(const Plan& plan) {
     // processes cannot ptrace us or open our /proc files (CVE-2019-5736).
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sys::close_range_cloexec(3);
+    // Taken before anything here can fail: a frame left unread in our
+    // socket when we exit would make the kernel drop our Error report
+    // (ECONNRESET on the parent's side).
+    if (plan.cgroupns_after_placement && expect_frame(sync_fd, Msg::CgroupsPlaced, &g_frame) < 0)
+        _exit(1);
     g_fd_dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (g_fd_dir < 0) {
         child_fail(errno, "open", "/proc/self/fd");
@@ -119,6 +124,10 @@ int open_exec_fifo(const Plan& plan) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (!namespaces_joined && !ns::join_namespaces(plan.namespaces)) fail_to_parent(sync_fd);
+    if (plan.cgroupns_after_placement && unshare(CLONE_NEWCGROUP) < 0) {
+        child_fail(errno, "unshare cgroup namespace");
+        fail_to_parent(sync_fd);
+    }
     if (!set_identity(plan)) fail_to_parent(sync_fd);
     if (!join_new_keyring(plan)) fail_to_parent(sync_fd);
     if (plan.setup_rootfs && !ns::prepare_rootfs(plan.rootfs)) fail_to_parent(sync_fd);

@@ -115,7 +115,7 @@ Result<Created> create_container(const CreateRequest& req) {
         log::warn(w);
     Result<std::unique_ptr<cgroups::Manager>> cg = std::unique_ptr<cgroups::Manager>();
     if (req.no_cgroup)
-        CORRAL_TRY(cgroups::check_resources_supported(plan.spec));
+        CORRAL_TRY(cgroups::check_resources_supported(plan.spec, true));
     else
         cg = cgroups::make_manager(plan.spec, req.id);
     if (!cg) return cg.error();
@@ -135,8 +135,7 @@ Result<Created> create_container(const CreateRequest& req) {
     st.created = rfc3339_now();
     st.annotations = plan.spec.annotations;
     st.owner = geteuid();
-    st.cgroup_dir = *cg ? (*cg)->path() : "";
-    st.cgroup_devices_dir = *cg ? (*cg)->devices_path() : "";
+    if (*cg) st.cgroup_paths = (*cg)->paths();
     if (plan.spec.hooks) {
         st.poststart = plan.spec.hooks->poststart;
         st.poststop = plan.spec.hooks->poststop;
@@ -145,6 +144,11 @@ Result<Created> create_container(const CreateRequest& req) {
     // be cleaned up by `delete -f`.
     CORRAL_TRY(dir->save(st));
     if (*cg) {
+        bool secondary = (*cg)->paths().size() > 1 || !(*cg)->paths().count("unified");
+        if (secondary && plan.namespaces.creates(CLONE_NEWCGROUP)) {
+            plan.namespaces.clone_flags &= ~static_cast<unsigned long>(CLONE_NEWCGROUP);
+            plan.cgroupns_after_placement = true;
+        }
         CORRAL_TRY((*cg)->create());
         undo.cgroup = cg->get();
         plan.cgroup_fd = (*cg)->placement_fd();
@@ -212,6 +216,9 @@ Result<Created> create_container(const CreateRequest& req) {
     }
     if (!placed && *cg) CORRAL_TRY((*cg)->add_pid(init));
     if (*cg) CORRAL_TRY((*cg)->attach_secondary(init));
+    if (plan.cgroupns_after_placement &&
+        send_frame(parent_sock.get(), Msg::CgroupsPlaced, 0, nullptr, 0) < 0)
+        return sys_error("write sync socket");
 
     st.pid = init;
     st.start_time = sys::process_start_time(init);

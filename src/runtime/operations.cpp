@@ -105,10 +105,8 @@ Status kill_container(const StateStore& store, const std::string& id, int sig, b
         status != ContainerStatus::Paused)
         return plain_error("cannot kill container " + id + ":",
                            std::string("it is ") + status_name(status));
-    if (all && !st->cgroup_dir.empty()) {
-        auto cg = cgroups::open_existing(st->cgroup_dir, st->cgroup_devices_dir);
-        return cg->kill_all(sig);
-    }
+    if (all && !st->cgroup_paths.empty())
+        return cgroups::open_existing(st->cgroup_paths)->kill_all(sig);
     auto pidfd = open_verified_pidfd(*st);
     if (!pidfd) return pidfd.error();
     if (sys::pidfd_send_signal(pidfd->get(), sig) < 0)
@@ -119,8 +117,15 @@ Status kill_container(const StateStore& store, const std::string& id, int sig, b
 Status destroy_container(const ContainerState& st, const std::string& dir_path) {
     (void)dir_path;
     auto pidfd = open_verified_pidfd(st);
+    if (pidfd) sys::pidfd_send_signal(pidfd->get(), SIGKILL);
+    std::unique_ptr<cgroups::Manager> cg;
+    if (!st.cgroup_paths.empty()) {
+        cg = cgroups::open_existing(st.cgroup_paths);
+        (void)cg->kill_all(SIGKILL);
+        // A v1-frozen task does not act on SIGKILL until it is thawed.
+        (void)cg->thaw();
+    }
     if (pidfd) {
-        sys::pidfd_send_signal(pidfd->get(), SIGKILL);
         if (!wait_pidfd_exit(pidfd->get(), 10000))
             return plain_error("delete container " + st.id + ":", "the init did not die");
         // Reap it when it is our child (run); elsewhere its parent reaps.
@@ -129,12 +134,7 @@ Status destroy_container(const ContainerState& st, const std::string& dir_path) 
                WEXITED | WNOHANG);
     }
     Status result;
-    if (!st.cgroup_dir.empty()) {
-        auto cg = cgroups::open_existing(st.cgroup_dir, st.cgroup_devices_dir);
-        if (access(st.cgroup_dir.c_str(), F_OK) == 0) (void)cg->kill_all(SIGKILL);
-        auto r = cg->destroy();
-        if (!r) result = r;
-    }
+    if (cg) result = cg->destroy();
     std::string stopped = oci_state_json(st, ContainerStatus::Stopped, false);
     for (const auto& h : st.poststop) {
         auto r = run_hook(h, stopped, "poststop");

@@ -43,6 +43,11 @@ struct Plan {
     // The state directory's lock: an flock belongs to the open file, so the
     // child's copy would hold the lock until exec unless closed at once.
     int lock_fd = -1;
+    // clone3 can place the init only in the unified hierarchy; the parent
+    // writes it into the v1 groups afterwards, so a new cgroup namespace is
+    // unshared after that (CgroupsPlaced), or its v1 roots would be the
+    // caller's groups.
+    bool cgroupns_after_placement = false;
 };
 
 // The init reopens the exec fifo through this process's fd directory in the

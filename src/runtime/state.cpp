@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "cgroups/manager.hpp"
 #include "common/files.hpp"
 #include "common/syscalls.hpp"
 
@@ -121,8 +122,7 @@ std::string state_to_json(const ContainerState& st) {
               {"rootfs", st.rootfs},
               {"created", st.created},
               {"annotations", st.annotations},
-              {"cgroupDir", st.cgroup_dir},
-              {"cgroupDevicesDir", st.cgroup_devices_dir},
+              {"cgroupPaths", st.cgroup_paths},
               {"poststart", hooks_to_json(st.poststart)},
               {"poststop", hooks_to_json(st.poststop)},
               {"owner", st.owner},
@@ -143,9 +143,10 @@ Result<ContainerState> state_from_json(const std::string& text) {
         st.rootfs = string_field(j, "rootfs");
         st.created = string_field(j, "created");
         st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
-        st.cgroup_dir = string_field(j, "cgroupDir");
-        st.cgroup_devices_dir =
-            j.contains("cgroupDevicesDir") ? string_field(j, "cgroupDevicesDir") : "";
+        st.cgroup_paths = j.at("cgroupPaths").get<std::map<std::string, std::string>>();
+        for (const auto& [key, dir] : st.cgroup_paths)
+            if (dir.rfind("/sys/fs/cgroup/", 0) != 0 || dir.find("/../") != std::string::npos)
+                throw StateFormatError("cgroupPaths: " + key + " is not under /sys/fs/cgroup");
         st.poststart = hooks_from_json(j.at("poststart"));
         st.poststop = hooks_from_json(j.at("poststop"));
         st.owner = integer_field<uid_t>(j, "owner", 0, UINT32_MAX);
@@ -166,7 +167,12 @@ ContainerStatus derive_status(const ContainerState& st, const std::string& dir) 
     if (now == 0 || now != st.start_time || proc_state == 'Z' || proc_state == 'X')
         return ContainerStatus::Stopped;
     if (access((dir + "/exec.fifo").c_str(), F_OK) == 0) return ContainerStatus::Created;
-    if (proc_state == 'T' || proc_state == 't') return ContainerStatus::Running;
+    // Paused is the freezer's word, not the process state's ('T' may be a
+    // job-control stop inside the container).
+    if (!st.cgroup_paths.empty()) {
+        auto frozen = cgroups::open_existing(st.cgroup_paths)->frozen();
+        if (frozen && *frozen) return ContainerStatus::Paused;
+    }
     return ContainerStatus::Running;
 }
 

@@ -28,8 +28,9 @@ struct ContainerState {
     std::string rootfs;
     std::string created; // RFC 3339 with nanoseconds, UTC
     std::map<std::string, std::string> annotations;
-    std::string cgroup_dir;         // absolute path of the group corral created, or ""
-    std::string cgroup_devices_dir; // its v1 devices group on a hybrid host, or ""
+    // The groups corral created, by hierarchy ("unified", "memory",
+    // "cpu,cpuacct"...); empty with --cgroup-manager=disabled.
+    std::map<std::string, std::string> cgroup_paths;
     std::vector<spec::Hook> poststart, poststop;
     uid_t owner = 0;
     bool use_init = false;

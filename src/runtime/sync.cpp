@@ -30,6 +30,8 @@ const char* msg_name(Msg m) {
         return "error";
     case Msg::SeccompFd:
         return "seccomp-fd";
+    case Msg::CgroupsPlaced:
+        return "cgroups-placed";
     }
     return "unknown";
 }

@@ -5,6 +5,8 @@
 //   [only when an intermediate process joins a pid/time namespace]
 //          <── InitPid{pid}                  intermediate: host pid of the init
 //          ──> InitPidAck
+//   [only with a new cgroup namespace and v1 hierarchies to join]
+//          ──> CgroupsPlaced                 init unshares its cgroup namespace
 //   [only with a new user namespace]
 //          <── IdMapRequest                  init waits before anything needing ids
 //          ──> IdMapDone                     uid_map/gid_map written
@@ -37,9 +39,10 @@ enum class Msg : uint32_t {
     Ready,
     Error,
     SeccompFd,
+    CgroupsPlaced,
 };
 // The highest message type; decode_frame and the fuzz oracle bound types by it.
-inline constexpr Msg kLastMsg = Msg::SeccompFd;
+inline constexpr Msg kLastMsg = Msg::CgroupsPlaced;
 
 const char* msg_name(Msg m);
 

@@ -248,6 +248,21 @@ Result<Spec> parse_config(std::string_view json_text) {
     }
 }
 
+Result<Resources> parse_resources(std::string_view json_text) {
+    using detail::json;
+    try {
+        json doc = json::parse(json_text.begin(), json_text.end());
+        Resources r;
+        auto st = detail::read(doc, "", r);
+        if (!st) return Error{0, "resources:", st.error().detail};
+        return r;
+    } catch (const json::exception& e) {
+        return plain_error("resources:", "invalid json: " + detail::describe_parse_error(e.what()));
+    } catch (const std::exception& e) {
+        return plain_error("resources:", std::string("cannot parse: ") + e.what());
+    }
+}
+
 Result<Spec> load_config(const std::string& bundle_dir) {
     std::string path = bundle_dir.empty()         ? std::string("config.json")
                        : bundle_dir.back() == '/' ? bundle_dir + "config.json"

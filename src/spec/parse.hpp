@@ -15,6 +15,10 @@ namespace corral::spec {
 // semantic rules live in validate_spec().
 Result<Spec> parse_config(std::string_view json_text);
 
+// Parses a linux.resources object on its own (`update -r`); errors read
+// "resources: memory.limit: ...".
+Result<Resources> parse_resources(std::string_view json_text);
+
 // Reads and parses <bundle_dir>/config.json.
 Result<Spec> load_config(const std::string& bundle_dir);
 

@@ -530,6 +530,27 @@ static int cmd_sleep(char **a)
     return 0;
 }
 
+/* Touches N MiB, one page at a time, reporting each MiB: a memory limit
+ * shows up as an OOM kill partway (the last "hog=" line says how far). */
+static int cmd_hog(char **a)
+{
+    long mib;
+    if (parse_long(a[0], &mib) || mib < 1 || mib > 65536)
+        return usage_error("hog: MIB must be 1..65536");
+    long page = sysconf(_SC_PAGESIZE);
+    for (long i = 1; i <= mib; i++) {
+        char *p = malloc(1 << 20);
+        if (!p)
+            return fail("malloc", "1MiB");
+        for (long off = 0; off < (1 << 20); off += page)
+            p[off] = 1;
+        printf("hog=%ld\n", i);
+        fflush(stdout);
+    }
+    printf("hogged=%ld\n", mib);
+    return 0;
+}
+
 /* ---- dispatch --------------------------------------------------------------------------- */
 
 static int cmd_pid(char **a) { printf("pid=%d\n", (int)getpid()); return 0; }
@@ -568,7 +589,7 @@ static const char usage[] =
     "  ns | ids | pid | ppid | cwd | env | hostname | domainname | umask | rlimits | fds\n"
     "  mounts | caps | oom | sched | ioprio | personality | timens | sysctl KEY\n"
     "  stat PATH | statfs PATH | read PATH | write PATH CONTENT | mknod-open PATH MAJ MIN\n"
-    "  sleep SECONDS | exit N | trap [--keep] | kill-self N | zombies N | help\n"
+    "  sleep SECONDS | exit N | trap [--keep] | kill-self N | zombies N | hog MIB | help\n"
     "Output is key=value lines; failures print `probe: op path: error` and exit 1.\n";
 
 /* nargs -1: the command checks its own optional arguments. */
@@ -591,7 +612,7 @@ static const struct {
     {"write", 2, cmd_write},     {"mknod-open", 3, cmd_mknod_open},
     {"sleep", 1, cmd_sleep},     {"exit", 1, cmd_exit},
     {"trap", -1, cmd_trap},      {"kill-self", 1, cmd_kill_self},
-    {"zombies", 1, cmd_zombies},
+    {"zombies", 1, cmd_zombies}, {"hog", 1, cmd_hog},
 };
 
 int main(int argc, char **argv)

@@ -69,16 +69,18 @@ TEST_CASE("cgroups: group paths resolve as the spec says") {
     CHECK_FALSE(cgroups::resolve_group_path("/", "c1", "/").ok());
 }
 
-TEST_CASE("cgroups: limits this build cannot enforce are refused by name") {
+TEST_CASE("cgroups: with the cgroup manager disabled, every limit but devices is refused") {
     spec::Spec s;
     s.linux.emplace();
     s.linux->resources.emplace();
     s.linux->resources->devices.push_back({});
-    CHECK(cgroups::check_resources_supported(s).ok());
+    CHECK(cgroups::check_resources_supported(s, true).ok());
     s.linux->resources->memory.emplace();
-    auto r = cgroups::check_resources_supported(s);
+    auto r = cgroups::check_resources_supported(s, true);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message().find("linux.resources.memory") == 0);
+    CHECK(r.error().message() ==
+          "linux.resources.memory: resource limits need a cgroup, but the cgroup manager is "
+          "disabled");
 }
 
 TEST_CASE("capabilities: names become masks, unknown names are errors") {
@@ -139,46 +141,6 @@ TEST_CASE("process plan: an rlimit above the runtime's hard limit is a clear err
     auto r = runtime::plan_process(p, 0, nullptr);
     // With CAP_SYS_RESOURCE the kernel allows it; without (this host) it is refused.
     if (!r.ok()) CHECK(r.error().message().find("process.rlimits: RLIMIT_NOFILE:") == 0);
-}
-
-#include "cgroups/devices_v1.hpp"
-
-TEST_CASE("devices v1: deny-all restarts from the defaults, rules keep their order") {
-    std::vector<spec::DeviceRule> rules(3);
-    rules[0].allow = false;
-    rules[0].access = "rwm";
-    rules[1].allow = true;
-    rules[1].type = "c";
-    rules[1].major = 10;
-    rules[1].access = "rw";
-    rules[2].allow = false;
-    rules[2].type = "b";
-    rules[2].major = 8;
-    rules[2].minor = 0;
-    rules[2].access = "m";
-    auto lines = cgroups::device_rule_lines(rules);
-    REQUIRE(lines.ok());
-    // deny a + defaults, then again for the config's deny-all, then the rest.
-    REQUIRE(lines->size() >= 4);
-    CHECK_FALSE((*lines)[0].allow);
-    CHECK((*lines)[0].rule == "a");
-    CHECK(lines->at(lines->size() - 2).rule == "c 10:* rw");
-    CHECK(lines->at(lines->size() - 2).allow);
-    CHECK(lines->back().rule == "b 8:0 m");
-    CHECK_FALSE(lines->back().allow);
-    size_t deny_alls = 0;
-    bool null_allowed = false;
-    for (const auto& l : *lines) {
-        if (!l.allow && l.rule == "a") ++deny_alls;
-        if (l.allow && l.rule == "c 1:3 rwm") null_allowed = true;
-    }
-    CHECK(deny_alls == 2);
-    CHECK(null_allowed);
-    rules[1].type = "x";
-    CHECK_FALSE(cgroups::device_rule_lines(rules).ok());
-    rules[1].type = "c";
-    rules[1].access = "rwx";
-    CHECK_FALSE(cgroups::device_rule_lines(rules).ok());
 }
 
 TEST_CASE("capabilities: ambient caps need permitted and inheritable, else are skipped") {

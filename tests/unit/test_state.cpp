@@ -36,7 +36,8 @@ ContainerState sample() {
     st.rootfs = "/b/rootfs";
     st.created = rfc3339_now();
     st.annotations = {{"a", "b"}};
-    st.cgroup_dir = "/sys/fs/cgroup/corral/c1";
+    st.cgroup_paths = {{"unified", "/sys/fs/cgroup/corral/c1"},
+                       {"cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/corral/c1"}};
     corral::spec::Hook h;
     h.path = "/bin/true";
     h.args = {"true", "x"};
@@ -54,7 +55,7 @@ TEST_CASE("state: json round-trip keeps every field") {
     CHECK(back->pid == st.pid);
     CHECK(back->start_time == st.start_time);
     CHECK(back->annotations.at("a") == "b");
-    CHECK(back->cgroup_dir == st.cgroup_dir);
+    CHECK(back->cgroup_paths == st.cgroup_paths);
     REQUIRE(back->poststop.size() == 1);
     CHECK(back->poststop[0].args == std::vector<std::string>{"true", "x"});
     CHECK(*back->poststop[0].timeout == 3);

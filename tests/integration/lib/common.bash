@@ -325,8 +325,12 @@ make_bundle() {
 	update_config -b "$dir" "$edit"
 }
 
-# The container's cgroup v2 group on this host.
-container_cgroup() { echo "$CGROUP_ROOT/unified/${CGROUP_PARENT:-corral}/$1"; }
+# The container's cgroup v2 group: /sys/fs/cgroup on a pure v2 host (the VM lane), the hybrid
+# /sys/fs/cgroup/unified otherwise.
+cgroup2_root() {
+	if [ "$(stat -f -c %T "$CGROUP_ROOT")" = cgroup2fs ]; then echo "$CGROUP_ROOT"; else echo "$CGROUP_ROOT/unified"; fi
+}
+container_cgroup() { echo "$(cgroup2_root)/${CGROUP_PARENT:-corral}/$1"; }
 
 # new_id [SUFFIX]: unique across suites running in parallel: <suite>-<test>-<pid>-<suffix>.
 new_id() {
