@@ -146,7 +146,7 @@ Result<ContainerState> state_from_json(const std::string& text) {
         st.cgroup_paths = j.at("cgroupPaths").get<std::map<std::string, std::string>>();
         for (const auto& [key, dir] : st.cgroup_paths)
             if (dir.rfind("/sys/fs/cgroup/", 0) != 0 || dir.find("/../") != std::string::npos)
-                throw StateFormatError("cgroupPaths: " + key + " is not under /sys/fs/cgroup");
+                throw StateFormatError("cgroup path " + key + " is not under /sys/fs/cgroup");
         st.poststart = hooks_from_json(j.at("poststart"));
         st.poststop = hooks_from_json(j.at("poststop"));
         st.owner = integer_field<uid_t>(j, "owner", 0, UINT32_MAX);

@@ -70,6 +70,19 @@ TEST_CASE("state: corrupt and truncated files give a clear error") {
     CHECK_FALSE(state_from_json("{\"pid\": \"x\"}").ok());
 }
 
+TEST_CASE("state: cgroup paths outside /sys/fs/cgroup are refused") {
+    // delete removes these directories: a tampered state file must not
+    // aim it anywhere else.
+    for (const char* bad : {"/etc", "/sys/fs/cgroup/../../etc", "relative/x"}) {
+        ContainerState st = sample();
+        st.cgroup_paths = {{"unified", bad}};
+        auto r = state_from_json(state_to_json(st));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message().find("cgroup path unified is not under /sys/fs/cgroup") !=
+              std::string::npos);
+    }
+}
+
 TEST_CASE("state: status is derived from the live process, not trusted") {
     std::string root = temp_root();
     ContainerState st = sample();
