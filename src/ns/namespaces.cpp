@@ -71,10 +71,19 @@ Result<NamespacePlan> plan_namespaces(const spec::Spec& spec) {
                      [](const JoinPlan& a, const JoinPlan& b) {
                          return join_rank(a.nstype) < join_rank(b.nstype);
                      });
+    bool joins_user = false;
     for (const auto& j : plan.joins) {
         if (j.nstype == CLONE_NEWPID || j.nstype == CLONE_NEWTIME) plan.needs_intermediate = true;
         if (j.nstype == CLONE_NEWNS) plan.joins_mount = true;
+        if (j.nstype == CLONE_NEWUSER) joins_user = true;
     }
+    // New namespaces belong to the user namespace of the process that makes
+    // them, so whenever a user namespace is involved the joins come before
+    // the clone that creates the rest: a new user namespace could no longer
+    // enter the host's namespaces, and a joined one must own the new ones.
+    bool creates_others = (plan.clone_flags & ~static_cast<unsigned long>(CLONE_NEWUSER)) != 0;
+    if ((plan.creates(CLONE_NEWUSER) && !plan.joins.empty()) || (joins_user && creates_others))
+        plan.needs_intermediate = true;
     if (plan.creates(CLONE_NEWTIME)) {
         // clone3(CLONE_NEWTIME) puts the child in the namespace at once, and
         // offsets can only be written before the first process enters it.

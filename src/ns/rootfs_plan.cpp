@@ -209,7 +209,20 @@ Result<RootfsPlan> plan_rootfs(const spec::Spec& spec, const std::string& bundle
                                "unknown value \"" + lx->rootfs_propagation + "\"");
     }
 
-    for (const spec::Mount& m : spec.mounts) {
+    // sysfs may only be mounted by the owner of the network namespace: a
+    // new user namespace sharing the host's network gets the host's /sys
+    // bound read-only instead, as runc does.
+    auto is_new = [lx](const char* type) {
+        const spec::Namespace* n = lx ? lx->find_namespace(type) : nullptr;
+        return n && n->path.empty();
+    };
+    bool sysfs_as_bind = lx && lx->find_namespace("user") && !is_new("network");
+    for (spec::Mount m : spec.mounts) {
+        if (sysfs_as_bind && m.type == "sysfs") {
+            m.type = "bind";
+            m.source = "/sys";
+            m.options = {"rbind", "nosuid", "noexec", "nodev", "ro"};
+        }
         auto mp = plan_mount(m, bundle, plan.mount_label);
         if (!mp) return mp.error();
         // A host /dev bound in brings its own nodes; ours would be written

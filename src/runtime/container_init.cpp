@@ -101,6 +101,28 @@ int open_exec_fifo(const Plan& plan) {
     return fd;
 }
 
+// The parent writes our maps (it holds the privilege over the host ids);
+// until then our ids are unmapped and no file can be created. Then become
+// the namespace's root, so setup runs as it and files get mapped owners.
+// A joined namespace has its maps already; EINVAL there means it does not
+// map 0, and setup goes on with the caller's ids.
+bool enter_user_namespace(const Plan& plan, int sync_fd) {
+    bool created = plan.namespaces.creates(CLONE_NEWUSER);
+    bool joined = false;
+    for (const auto& j : plan.namespaces.joins)
+        joined = joined || j.nstype == CLONE_NEWUSER;
+    if (!created && !joined) return true;
+    if (created) {
+        if (send_frame(sync_fd, Msg::IdMapRequest, 0, nullptr, 0) < 0) _exit(1);
+        if (expect_frame(sync_fd, Msg::IdMapDone, &g_frame) < 0) _exit(1);
+    }
+    if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+        return child_fail(errno, "setresgid", "0 in the user namespace");
+    if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+        return child_fail(errno, "setresuid", "0 in the user namespace");
+    return true;
+}
+
 } // namespace
 
 [[noreturn]] void container_init_main(const Plan& plan, int sync_fd, bool namespaces_joined) {
@@ -124,6 +146,7 @@ int open_exec_fifo(const Plan& plan) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (!namespaces_joined && !ns::join_namespaces(plan.namespaces)) fail_to_parent(sync_fd);
+    if (!enter_user_namespace(plan, sync_fd)) fail_to_parent(sync_fd);
     if (plan.cgroupns_after_placement && unshare(CLONE_NEWCGROUP) < 0) {
         child_fail(errno, "unshare cgroup namespace");
         fail_to_parent(sync_fd);

@@ -13,6 +13,7 @@
 #include "cgroups/manager.hpp"
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
+#include "ns/idmap.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/lifecycle.hpp"
@@ -219,6 +220,16 @@ Result<Created> create_container(const CreateRequest& req) {
     if (plan.cgroupns_after_placement &&
         send_frame(parent_sock.get(), Msg::CgroupsPlaced, 0, nullptr, 0) < 0)
         return sys_error("write sync socket");
+    if (plan.namespaces.creates(CLONE_NEWUSER)) {
+        CORRAL_TRY(receive(parent_sock.get(), Msg::IdMapRequest, init, "before its id maps"));
+        const auto& lx = *plan.spec.linux;
+        // Unprivileged without extra groups to set: deny setgroups, which
+        // the kernel demands before an unprivileged gid_map write anyway.
+        bool deny = geteuid() != 0 && plan.spec.process->user.additional_gids.empty();
+        CORRAL_TRY(ns::write_id_maps(init, lx.uid_mappings, lx.gid_mappings, deny));
+        if (send_frame(parent_sock.get(), Msg::IdMapDone, 0, nullptr, 0) < 0)
+            return sys_error("write sync socket");
+    }
 
     st.pid = init;
     st.start_time = sys::process_start_time(init);

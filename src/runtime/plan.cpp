@@ -14,11 +14,6 @@ Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
     auto nsp = ns::plan_namespaces(spec);
     if (!nsp) return nsp.error();
     plan.namespaces = std::move(*nsp);
-    if (plan.namespaces.creates(CLONE_NEWUSER))
-        return plain_error("linux.namespaces:", "user namespaces are not implemented yet");
-    for (const auto& j : plan.namespaces.joins)
-        if (j.nstype == CLONE_NEWUSER)
-            return plain_error("linux.namespaces:", "user namespaces are not implemented yet");
 
     plan.setup_rootfs = !plan.namespaces.joins_mount;
     if (!plan.namespaces.creates(CLONE_NEWNS) && plan.setup_rootfs)

@@ -178,9 +178,32 @@ Status check_namespaces(const Linux& lx) {
 }
 
 Status check_mappings(const std::string& path, const std::vector<IdMapping>& maps) {
-    for (std::size_t i = 0; i < maps.size(); ++i)
-        if (maps[i].size == 0) return invalid(at(path, i) + ".size", "must be greater than zero");
+    // The kernel takes at most 340 lines and refuses overlapping ranges on
+    // either side; said here by index rather than as EINVAL from uid_map.
+    if (maps.size() > 340) return invalid(path, "more than 340 ranges");
+    auto overlap = [](uint64_t a, uint64_t b, uint64_t size_a, uint64_t size_b) {
+        return a < b + size_b && b < a + size_a;
+    };
+    for (std::size_t i = 0; i < maps.size(); ++i) {
+        const auto& m = maps[i];
+        if (m.size == 0) return invalid(at(path, i) + ".size", "must be greater than zero");
+        if (uint64_t{m.container_id} + m.size > (uint64_t{1} << 32) ||
+            uint64_t{m.host_id} + m.size > (uint64_t{1} << 32))
+            return invalid(at(path, i), "range goes past 4294967295");
+        for (std::size_t k = 0; k < i; ++k) {
+            if (overlap(m.container_id, maps[k].container_id, m.size, maps[k].size))
+                return invalid(at(path, i), "container ids overlap " + at(path, k));
+            if (overlap(m.host_id, maps[k].host_id, m.size, maps[k].size))
+                return invalid(at(path, i), "host ids overlap " + at(path, k));
+        }
+    }
     return {};
+}
+
+bool mapped(const std::vector<IdMapping>& maps, uint32_t id) {
+    for (const auto& m : maps)
+        if (id >= m.container_id && uint64_t{id} < uint64_t{m.container_id} + m.size) return true;
+    return false;
 }
 
 Status check_user_namespace(const Spec& spec) {
@@ -202,6 +225,21 @@ Status check_user_namespace(const Spec& spec) {
             return invalid("linux.uidMappings", "required by a new user namespace");
         if (lx.gid_mappings.empty())
             return invalid("linux.gidMappings", "required by a new user namespace");
+        // The process's ids are ids of the new namespace: unmapped, setuid
+        // would fail deep inside the init.
+        if (spec.process) {
+            const auto& u = spec.process->user;
+            if (!mapped(lx.uid_mappings, u.uid))
+                return invalid("process.user.uid",
+                               std::to_string(u.uid) + " is not in linux.uidMappings");
+            if (!mapped(lx.gid_mappings, u.gid))
+                return invalid("process.user.gid",
+                               std::to_string(u.gid) + " is not in linux.gidMappings");
+            for (auto g : u.additional_gids)
+                if (!mapped(lx.gid_mappings, g))
+                    return invalid("process.user.additionalGids",
+                                   std::to_string(g) + " is not in linux.gidMappings");
+        }
     }
     return {};
 }

@@ -261,6 +261,30 @@ TEST_CASE("validate: user namespace and id mappings") {
     CHECK(check(s, b.path) == with_prefix("linux.gidMappings: set but there is no user namespace"));
 }
 
+TEST_CASE("validate: id ranges must not overlap, overflow, or leave the process unmapped") {
+    TempBundle b;
+    Spec s = valid_spec();
+    s.linux->namespaces.push_back({"user", ""});
+    s.linux->uid_mappings = {{0, 100000, 1000}, {1000, 300000, 10}};
+    s.linux->gid_mappings = {{0, 100000, 1000}};
+    CHECK(check(s, b.path) == "ok");
+    s.linux->uid_mappings[1].container_id = 999;
+    CHECK(check(s, b.path) ==
+          with_prefix("linux.uidMappings[1]: container ids overlap linux.uidMappings[0]"));
+    s.linux->uid_mappings[1] = {1000, 100999, 10};
+    CHECK(check(s, b.path) ==
+          with_prefix("linux.uidMappings[1]: host ids overlap linux.uidMappings[0]"));
+    s.linux->uid_mappings[1] = {4294967290u, 400000, 10};
+    CHECK(check(s, b.path) == with_prefix("linux.uidMappings[1]: range goes past 4294967295"));
+    s.linux->uid_mappings.pop_back();
+    s.process->user.uid = 1000; // one past the end of the only range
+    CHECK(check(s, b.path) == with_prefix("process.user.uid: 1000 is not in linux.uidMappings"));
+    s.process->user.uid = 999;
+    s.process->user.additional_gids = {5, 4000};
+    CHECK(check(s, b.path) ==
+          with_prefix("process.user.additionalGids: 4000 is not in linux.gidMappings"));
+}
+
 TEST_CASE("validate: hostname and domainname need a uts namespace") {
     TempBundle b;
     Spec s = valid_spec();
