@@ -37,7 +37,9 @@ void register_list(CLI::App& app, Globals& g) {
     cmd->add_flag("-q,--quiet", f->quiet, "print only the ids");
     cmd->callback([f, &g] {
         log::configure(g.log_file, g.log_format == "json", g.debug);
-        auto entries = runtime::list_containers(runtime::StateStore(state_root(g)));
+        auto listed = runtime::list_containers(runtime::StateStore(state_root(g)));
+        check(listed);
+        const auto& entries = *listed;
         if (f->quiet) {
             for (const auto& e : entries)
                 std::cout << e.state.id << "\n";

@@ -60,10 +60,24 @@ public:
     }
 
     Status create() override {
+        auto r = create_groups();
+        if (!r) {
+            // Only what this call made goes; a leaf that existed before is
+            // someone else's.
+            for (auto& g : groups_)
+                g.fd.reset();
+            for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+                (void)remove_group(*it);
+        }
+        return r;
+    }
+
+    Status create_groups() {
         CORRAL_TRY(check_mounted(res_));
         for (auto& g : groups_) {
             auto created = make_group(g.mount, g.group);
             if (!created) return created.error();
+            created_.insert(created_.end(), created->begin(), created->end());
             // A new cpuset group has no cpus and no mems, and no task can
             // join it until both are set: each new level copies its parent's.
             if (g.controllers.count("cpuset"))
@@ -71,7 +85,10 @@ public:
                     CORRAL_TRY(inherit_cpuset(dir));
             CORRAL_TRY(open_group(g));
         }
-        if (Group* dev = find("devices")) {
+        // Device rules need CAP_SYS_ADMIN over the host; a rootless
+        // container cannot mknod in its user namespace anyway.
+        Group* dev = geteuid() == 0 ? find("devices") : nullptr;
+        if (dev) {
             auto lines = device_rule_lines(res_.devices);
             if (!lines) return lines.error();
             CORRAL_TRY(write_device_rules(dev->fd.get(), *lines));
@@ -286,6 +303,7 @@ private:
     }
 
     std::vector<Group> groups_;
+    std::vector<std::string> created_; // by create(), top first
     spec::Resources res_;
     std::map<std::string, std::string> paths_;
 };

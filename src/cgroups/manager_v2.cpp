@@ -43,6 +43,16 @@ public:
     explicit UnifiedManager(std::string dir) { paths_["unified"] = std::move(dir); }
 
     Status create() override {
+        auto r = create_group();
+        if (!r) {
+            fd_.reset();
+            for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+                (void)remove_group(*it);
+        }
+        return r;
+    }
+
+    Status create_group() {
         auto offered = read_file_words(mount_, "cgroup.controllers");
         for (const auto& c : v2::required_controllers(res_))
             if (!contains(offered, c))
@@ -51,11 +61,14 @@ public:
                                                            " (it offers: " + join(offered) + ")");
         auto created = make_group(mount_, group_);
         if (!created) return created.error();
+        created_ = *created;
         CORRAL_TRY(enable_controllers());
         CORRAL_TRY(open_dir());
         // A pure v2 host has no devices controller: without a program
-        // attached, every device node would be usable.
-        CORRAL_TRY(v2::apply_device_filter(fd_.get(), res_.devices));
+        // attached, every device node would be usable. Loading one needs
+        // CAP_SYS_ADMIN over the host, which a rootless caller lacks (and
+        // its user namespace forbids mknod anyway).
+        if (geteuid() == 0) CORRAL_TRY(v2::apply_device_filter(fd_.get(), res_.devices));
         return apply(res_);
     }
 
@@ -189,6 +202,7 @@ private:
     }
 
     std::string mount_, group_;
+    std::vector<std::string> created_; // by create(), top first
     spec::Resources res_;
     std::map<std::string, std::string> paths_;
     UniqueFd fd_;

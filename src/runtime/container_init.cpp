@@ -113,8 +113,13 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
         joined = joined || j.nstype == CLONE_NEWUSER;
     if (!created && !joined) return true;
     if (created) {
+        // A non-dumpable process's /proc files belong to root, so an
+        // unprivileged parent could not write the maps; dumpable only for
+        // this exchange, before any code of the container exists.
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         if (send_frame(sync_fd, Msg::IdMapRequest, 0, nullptr, 0) < 0) _exit(1);
         if (expect_frame(sync_fd, Msg::IdMapDone, &g_frame) < 0) _exit(1);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
     if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
         return child_fail(errno, "setresgid", "0 in the user namespace");

@@ -96,6 +96,10 @@ Result<std::string> absolute(const std::string& p) {
     return std::string(buf);
 }
 
+bool is_permission_error(int err) {
+    return err == EACCES || err == EPERM || err == EROFS;
+}
+
 } // namespace
 
 Result<Created> create_container(const CreateRequest& req) {
@@ -150,9 +154,28 @@ Result<Created> create_container(const CreateRequest& req) {
             plan.namespaces.clone_flags &= ~static_cast<unsigned long>(CLONE_NEWCGROUP);
             plan.cgroupns_after_placement = true;
         }
-        CORRAL_TRY((*cg)->create());
-        undo.cgroup = cg->get();
-        plan.cgroup_fd = (*cg)->placement_fd();
+        auto made = (*cg)->create();
+        if (!made && geteuid() != 0 && is_permission_error(made.error().err)) {
+            // Rootless without a delegated subtree: limits cannot be had,
+            // but a container without any runs, as with runc and crun.
+            auto limits = cgroups::check_resources_supported(plan.spec, true);
+            if (!limits)
+                return plain_error(limits.error().op,
+                                   "rootless containers need a delegated cgroup (" +
+                                       made.error().message() + ")");
+            log::info("running without a cgroup: " + made.error().message());
+            cg->reset();
+            if (plan.cgroupns_after_placement) {
+                plan.cgroupns_after_placement = false;
+                plan.namespaces.clone_flags |= CLONE_NEWCGROUP;
+            }
+            st.cgroup_paths.clear();
+            CORRAL_TRY(dir->save(st));
+        } else {
+            CORRAL_TRY(made);
+            undo.cgroup = cg->get();
+            plan.cgroup_fd = (*cg)->placement_fd();
+        }
     }
 
     std::string fifo = dir->file("exec.fifo");
@@ -185,7 +208,17 @@ Result<Created> create_container(const CreateRequest& req) {
     }
     bool placed = false;
     pid_t pid = sys::clone3_fork(args, &placed);
-    if (pid < 0) return sys_error("clone container process");
+    if (pid < 0) {
+        // Entering a group needs write access to the cgroup.procs of the
+        // common ancestor of where we are and where we go: a rootless
+        // caller's own processes must already live in its delegated subtree.
+        if (errno == EACCES && geteuid() != 0 && plan.cgroup_fd >= 0)
+            return sys_error("clone container process",
+                             "into " + st.cgroup_paths["unified"] +
+                                 " (a rootless caller must itself run inside the delegated "
+                                 "cgroup subtree)");
+        return sys_error("clone container process");
+    }
     if (pid == 0) {
         parent_sock.release();
         ::close(sv[0]);

@@ -39,7 +39,7 @@ struct ListEntry {
     ContainerState state;
     ContainerStatus status;
 };
-std::vector<ListEntry> list_containers(const StateStore& store);
+Result<std::vector<ListEntry>> list_containers(const StateStore& store);
 
 // Kills (SIGKILL) and waits for the init through its pidfd, then removes the
 // cgroup and runs poststop hooks; the caller removes the state directory.

@@ -170,9 +170,11 @@ Result<std::string> state_json(const StateStore& store, const std::string& id) {
     return oci_state_json(*st, derive_status(*st, dir->path()), true);
 }
 
-std::vector<ListEntry> list_containers(const StateStore& store) {
+Result<std::vector<ListEntry>> list_containers(const StateStore& store) {
     std::vector<ListEntry> out;
-    for (const auto& id : store.ids()) {
+    auto ids = store.ids();
+    if (!ids) return ids.error();
+    for (const auto& id : *ids) {
         auto dir = store.open(id, false);
         if (!dir) continue;
         auto st = dir->load();

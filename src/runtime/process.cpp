@@ -216,7 +216,11 @@ bool apply_credentials(const ProcessPlan& p) {
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return child_fail(errno, "set keepcaps");
         if (!drop_bounding_set(*p.caps)) return false;
     }
-    if (setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0)
+    // A user namespace made by an unprivileged caller has setgroups denied
+    // (the kernel's price for its gid_map); with no groups asked for, the
+    // caller's own supplementary groups stay, as with runc.
+    if (setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0 &&
+        !(errno == EPERM && p.additional_gids.empty()))
         return child_fail(errno, "setgroups");
     if (setresgid(p.gid, p.gid, p.gid) < 0) return child_fail(errno, "setresgid");
     if (setresuid(p.uid, p.uid, p.uid) < 0) return child_fail(errno, "setresuid");

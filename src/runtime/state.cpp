@@ -252,6 +252,15 @@ static Result<UniqueFd> lock_dir(const std::string& path, bool lock = true) {
 
 Result<ContainerDir> StateStore::create(const std::string& id) const {
     CORRAL_TRY(mkdir_p(root_, 0700));
+    // The root may be a predictable path (/tmp/corral-UID): one made or
+    // opened up by someone else could be used to plant or read state.
+    struct stat rs {};
+    if (::stat(root_.c_str(), &rs) < 0) return sys_error("stat", root_);
+    if (rs.st_uid != geteuid())
+        return plain_error("state root " + root_ + ":",
+                           "owned by uid " + std::to_string(rs.st_uid) + ", not by the caller");
+    if (rs.st_mode & 022)
+        return plain_error("state root " + root_ + ":", "writable by other users");
     std::string path = root_ + "/" + id;
     if (mkdir(path.c_str(), 0711) < 0) {
         if (errno == EEXIST) return plain_error("container with id " + id, "already exists");
@@ -279,10 +288,13 @@ Result<ContainerDir> StateStore::open(const std::string& id, bool lock) const {
     return ContainerDir(path, std::move(*fd));
 }
 
-std::vector<std::string> StateStore::ids() const {
+Result<std::vector<std::string>> StateStore::ids() const {
     std::vector<std::string> out;
     DIR* d = opendir(root_.c_str());
-    if (!d) return out;
+    // No root yet means no containers; an unreadable one is an error, not
+    // an empty list (another user's state must not look like none).
+    if (!d && errno == ENOENT) return out;
+    if (!d) return sys_error("read state root", root_);
     while (dirent* e = readdir(d)) {
         if (e->d_name[0] == '.' || e->d_type != DT_DIR) continue;
         out.emplace_back(e->d_name);

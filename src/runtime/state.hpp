@@ -84,7 +84,7 @@ public:
     // run by create may query the state while create holds the lock.
     Result<ContainerDir> open(const std::string& id, bool lock = true) const;
     // Ids present under the root, sorted.
-    std::vector<std::string> ids() const;
+    Result<std::vector<std::string>> ids() const;
 
 private:
     std::string root_;

@@ -120,7 +120,7 @@ TEST_CASE("state store: create is exclusive, open and remove work") {
     auto again = store.create("c1");
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().message() == "container with id c1 already exists");
-    CHECK(store.ids() == std::vector<std::string>{"c1"});
+    CHECK(*store.ids() == std::vector<std::string>{"c1"});
     auto loaded = d->load();
     REQUIRE(loaded.ok());
     CHECK(loaded->id == "c1");
