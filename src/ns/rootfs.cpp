@@ -108,9 +108,28 @@ bool bind_one(int root_fd, const MountPlan& m) {
     return after_mount(root_fd, m, &st);
 }
 
+// The parent cloned and id-mapped the source already (idmapped_mount.hpp):
+// only the mountpoint and the move are left, then the usual remount pass.
+bool move_idmapped(int root_fd, const MountPlan& m) {
+    const char* dest = m.destination.c_str();
+    if (m.tree_fd < 0) return child_fail(EINVAL, "id-mapped mount was not prepared", dest);
+    // The tree's root is the source inode (with mapped owners only), so it
+    // decides the mountpoint type and is what after_mount verifies.
+    struct stat st {};
+    if (::fstat(m.tree_fd, &st) != 0) return child_fail(errno, "stat id-mapped source", dest);
+    UniqueFd dst(create_mountpoint(root_fd, dest, S_ISDIR(st.st_mode)));
+    if (!dst) return child_fail(errno, "create mountpoint", dest);
+    if (!refuse_procfs_target(dst.get(), m)) return false;
+    // T_EMPTY_PATH mounts on exactly the inode we resolved in-root.
+    if (::move_mount(m.tree_fd, "", dst.get(), "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        return child_fail(errno, "move id-mapped mount", dest);
+    return after_mount(root_fd, m, &st);
+}
+
 bool mount_one(int root_fd, const MountPlan& m) {
     const char* dest = m.destination.c_str();
-    if (m.idmap) return child_fail(EOPNOTSUPP, "idmapped mount", dest);
+    if (m.idmap) return move_idmapped(root_fd, m);
     if (m.bind) return bind_one(root_fd, m);
     // procfs and sysfs only go onto plain directories: a symlinked /proc
     // would let the rootfs choose where the real procfs lands, and every

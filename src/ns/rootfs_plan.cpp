@@ -51,8 +51,37 @@ bool proc_destination_allowed(const std::string& dest) {
     return false;
 }
 
+// runtime-spec 1.2: a mount's own maps win; without them idmap/ridmap take
+// the container's user namespace (its config maps, or the joined namespace
+// itself). Mappings without either option are an idmap too, as runc reads
+// configs written for 1.1, which had the fields but not the options.
+Status plan_idmap(MountPlan& p, const spec::Mount& m, const spec::Linux* lx,
+                  const std::string& what) {
+    if (!p.bind) return plain_error(what + ":", "id-mapped mounts are only supported for binds");
+    if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) {
+        if (m.uid_mappings.empty() || m.gid_mappings.empty())
+            return plain_error(what + ":", "uidMappings and gidMappings must be given together");
+        p.idmap_uids = m.uid_mappings;
+        p.idmap_gids = m.gid_mappings;
+        return {};
+    }
+    const spec::Namespace* user = lx ? lx->find_namespace("user") : nullptr;
+    if (!user)
+        return plain_error(what + ":",
+                           "idmap without uidMappings and gidMappings needs a user namespace");
+    if (!user->path.empty()) {
+        p.idmap_userns = user->path;
+        return {};
+    }
+    if (lx->uid_mappings.empty() || lx->gid_mappings.empty())
+        return plain_error(what + ":", "idmap needs linux.uidMappings and linux.gidMappings");
+    p.idmap_uids = lx->uid_mappings;
+    p.idmap_gids = lx->gid_mappings;
+    return {};
+}
+
 Result<MountPlan> plan_mount(const spec::Mount& m, const std::string& bundle,
-                             const std::string& label) {
+                             const std::string& label, const spec::Linux* lx) {
     MountPlan p;
     if (m.destination.empty()) return plain_error("mount destination is empty");
     p.destination = clean_container_path(m.destination);
@@ -72,9 +101,9 @@ Result<MountPlan> plan_mount(const spec::Mount& m, const std::string& bundle,
     p.propagation = o.propagation;
     p.attr_set = o.attr_set;
     p.attr_clr = o.attr_clr;
-    p.idmap = o.idmap;
+    p.idmap = o.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty();
     p.idmap_recursive = o.idmap_recursive;
-    if (p.idmap) return plain_error(what + ":", "idmapped mounts are not supported yet");
+    if (p.idmap) CORRAL_TRY(plan_idmap(p, m, lx, what));
 
     if (p.bind) {
         if (m.source.empty()) return plain_error(what + ":", "bind mount without a source");
@@ -223,7 +252,7 @@ Result<RootfsPlan> plan_rootfs(const spec::Spec& spec, const std::string& bundle
             m.source = "/sys";
             m.options = {"rbind", "nosuid", "noexec", "nodev", "ro"};
         }
-        auto mp = plan_mount(m, bundle, plan.mount_label);
+        auto mp = plan_mount(m, bundle, plan.mount_label, lx);
         if (!mp) return mp.error();
         // A host /dev bound in brings its own nodes; ours would be written
         // into the host's /dev.

@@ -9,10 +9,7 @@
 #include <sys/types.h>
 
 #include "common/result.hpp"
-
-namespace corral::spec {
-struct Spec;
-}
+#include "spec/spec.hpp"
 
 namespace corral::ns {
 
@@ -33,8 +30,16 @@ struct MountPlan {
     bool source_is_dir = true;       // binds: mountpoint created as dir or as empty file
     uint64_t attr_set = 0;           // MOUNT_ATTR_* applied recursively (rro, rnosuid...)
     uint64_t attr_clr = 0;
-    bool idmap = false; // idmap/ridmap asked; refused until implemented
-    bool idmap_recursive = false;
+    // ID-mapped bind (idmap/ridmap, or the mount's own uid/gidMappings). The
+    // mapping is either explicit maps or a joined user namespace's path.
+    bool idmap = false;
+    bool idmap_recursive = false; // ridmap: the submounts of an rbind are mapped too
+    std::vector<spec::IdMapping> idmap_uids, idmap_gids;
+    std::string idmap_userns; // user namespace path whose maps apply, when not explicit
+    // The detached, already mapped tree (open_tree + mount_setattr) made by
+    // prepare_idmapped_mounts in the parent: the child only moves it into
+    // place, as it may not fork the helper a mapping needs. -1 until then.
+    int tree_fd = -1;
 };
 
 struct DevicePlan {

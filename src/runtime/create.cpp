@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
 #include "ns/idmap.hpp"
+#include "ns/idmapped_mount.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/lifecycle.hpp"
@@ -125,6 +126,9 @@ Result<Created> create_container(const CreateRequest& req) {
         cg = cgroups::make_manager(plan.spec, req.id);
     if (!cg) return cg.error();
     CORRAL_TRY(ns::open_join_fds(plan.namespaces));
+    // Detached id-mapped trees the init moves into place; closed when create returns.
+    auto idmapped = ns::prepare_idmapped_mounts(plan.rootfs, plan.setup_rootfs);
+    if (!idmapped) return idmapped.error();
 
     StateStore store(req.root);
     auto dir = store.create(req.id);

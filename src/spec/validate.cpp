@@ -288,6 +288,25 @@ Status check_time_offsets(const Spec& spec) {
     return {};
 }
 
+// runtime-spec 1.2: idmap/ridmap ask for an id-mapped mount; the mount's own
+// maps are the mapping, else the container's user namespace gives it (an
+// error without one). Maps without either option still mean idmap: the
+// options are only a SHOULD, and 1.1 configs had the fields alone.
+// MOUNT_ATTR_IDMAP applies to an existing mount, so only binds can have it.
+Status check_idmapped_mount(const Spec& spec, const Mount& m, const std::string& path) {
+    auto has = [&m](const char* o) {
+        return std::find(m.options.begin(), m.options.end(), o) != m.options.end();
+    };
+    bool option = has("idmap") || has("ridmap");
+    bool maps = !m.uid_mappings.empty() || !m.gid_mappings.empty();
+    if (!option && !maps) return {};
+    if (m.type != "bind" && !has("bind") && !has("rbind"))
+        return invalid(path, "id-mapped mounts are only supported for bind mounts");
+    if (!maps && !has_namespace(spec, "user"))
+        return invalid(path, "idmap without uidMappings and gidMappings needs a user namespace");
+    return {};
+}
+
 Status check_mounts(const Spec& spec) {
     for (std::size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
@@ -298,6 +317,7 @@ Status check_mounts(const Spec& spec) {
             return invalid(path, "uidMappings and gidMappings must be given together");
         CORRAL_TRY(check_mappings(path + ".uidMappings", m.uid_mappings));
         CORRAL_TRY(check_mappings(path + ".gidMappings", m.gid_mappings));
+        CORRAL_TRY(check_idmapped_mount(spec, m, path));
     }
     return {};
 }

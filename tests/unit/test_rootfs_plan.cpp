@@ -185,7 +185,8 @@ TEST_CASE("plan: mount errors") {
     s.mounts = {mnt("/x", "bind", "volume", {"rbind", "idmap"})};
     plan = plan_rootfs(s, b.dir.string(), false);
     REQUIRE_FALSE(plan.ok());
-    CHECK(plan.error().message() == "mount /x: idmapped mounts are not supported yet");
+    CHECK(plan.error().message() ==
+          "mount /x: idmap without uidMappings and gidMappings needs a user namespace");
 }
 
 TEST_CASE("plan: a bind of /dev turns off device creation") {
