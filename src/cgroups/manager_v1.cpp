@@ -74,8 +74,19 @@ public:
 
     Status create_groups() {
         CORRAL_TRY(check_mounted(res_));
-        for (auto& g : groups_) {
+        for (auto it = groups_.begin(); it != groups_.end();) {
+            Group& g = *it;
             auto created = make_group(g.mount, g.group);
+            // The hybrid unified group only tracks the container; a rootless
+            // caller with delegated v1 subtrees rarely owns a cgroup2 one
+            // (and could not enter it from outside it anyway), so it goes.
+            if (!created && g.key == "unified" && geteuid() != 0 &&
+                (created.error().err == EACCES || created.error().err == EPERM)) {
+                paths_.erase(g.key);
+                it = groups_.erase(it);
+                continue;
+            }
+            ++it;
             if (!created) return created.error();
             created_.insert(created_.end(), created->begin(), created->end());
             // A new cpuset group has no cpus and no mems, and no task can

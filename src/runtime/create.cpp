@@ -179,6 +179,12 @@ Result<Created> create_container(const CreateRequest& req) {
             CORRAL_TRY(made);
             undo.cgroup = cg->get();
             plan.cgroup_fd = (*cg)->placement_fd();
+            // A rootless create may drop a group it cannot have (the hybrid
+            // unified one); the state must name exactly what exists.
+            if ((*cg)->paths() != st.cgroup_paths) {
+                st.cgroup_paths = (*cg)->paths();
+                CORRAL_TRY(dir->save(st));
+            }
         }
     }
 

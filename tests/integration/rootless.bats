@@ -138,3 +138,36 @@ for k in ('bounding', 'effective', 'permitted'): c['process']['capabilities'][k]
 	assert_error "state root $RL_DIR/shared-$BATS_TEST_NUMBER: owned by uid 0, not by the caller"
 	rmdir "$RL_DIR/shared-$BATS_TEST_NUMBER"
 }
+
+@test "rootless: a delegated v1 subtree is used, limits and all" {
+	[ "$(stat -f -c %T "$CGROUP_ROOT")" != cgroup2fs ] ||
+		skip "pure cgroup v2: delegation needs the caller's own processes inside the subtree (systemd)"
+	local deleg=corral-rl-deleg-$$ h dirs=()
+	# What an administrator delegating to the user does: a group per hierarchy, owned by the
+	# user, cpuset filled in.
+	for h in "$CGROUP_ROOT"/*/; do
+		[ "$(stat -f -c %T "$h")" = cgroup2fs ] && continue
+		mkdir "$h$deleg"
+		dirs+=("$h$deleg")
+		chown -R "$RL_USER" "$h$deleg"
+		if [ -e "$h$deleg/cpuset.cpus" ]; then
+			cat "${h}cpuset.cpus" >"$h$deleg/cpuset.cpus"
+			cat "${h}cpuset.mems" >"$h$deleg/cpuset.mems"
+		fi
+	done
+	update_config -b "$RL_BUNDLE" "args('sleep', '1000'); lx['cgroupsPath'] = '/$deleg/$CID'
+lx['resources'] = {'pids': {'limit': 10}, 'memory': {'limit': 67108864}}"
+	local ok=0
+	rl create -b "$RL_BUNDLE" "$CID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" || ok=$?
+	if [ "$ok" -eq 0 ]; then
+		local pid; pid=$(json_get 'j["pid"]' "$(rl state "$CID")")
+		track_pid "$pid"
+		[ "$(cat "$CGROUP_ROOT/pids/$deleg/$CID/pids.max")" = 10 ]
+		[ "$(cat "$CGROUP_ROOT/memory/$deleg/$CID/memory.limit_in_bytes")" = 67108864 ]
+		grep -qx "$pid" "$CGROUP_ROOT/pids/$deleg/$CID/cgroup.procs"
+		rl delete -f "$CID"
+		[ ! -e "$CGROUP_ROOT/pids/$deleg/$CID" ]
+	fi
+	for h in "${dirs[@]}"; do rmdir "$h"; done
+	[ "$ok" -eq 0 ] || fail "rootless create in a delegated subtree failed" "$(cat "$BATS_TEST_TMPDIR/err")"
+}

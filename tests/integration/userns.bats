@@ -97,3 +97,32 @@ ns('user'); lx['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 10
 ns('user'); lx['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 10}]; lx['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 10}]; c['process']['user']['uid'] = 1000|process.user.uid: 1000 is not in linux.uidMappings
 EOF2
 }
+
+@test "every mount type that works as root works in a user namespace, or fails clearly" {
+	mkdir "$BATS_TEST_TMPDIR/vol" "$BATS_TEST_TMPDIR/lower" "$BATS_TEST_TMPDIR/upper" "$BATS_TEST_TMPDIR/work"
+	traversable "$BATS_TEST_TMPDIR/vol"
+	local spec
+	while IFS='|' read -r spec; do
+		cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/orig.json"
+		userns "args('true'); $spec"
+		run --separate-stderr corral run "$CID"
+		if [ "$status" -ne 0 ]; then
+			# A refusal must say which mount and why, in one line.
+			[[ "$stderr" == "corral: "*mount* ]] || fail "unclear failure for $spec" "$stderr"
+			echo "# refused in a user namespace: $spec: $stderr" >&3
+		fi
+		cp "$BATS_TEST_TMPDIR/orig.json" "$BUNDLE/config.json"
+		rm -rf "$BUNDLE/rootfs"
+		cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs"
+	done <<EOF2
+mount('/m', 'tmpfs', 'tmpfs', 'size=1m', 'mode=755')
+mount('/m', 'bind', '$BATS_TEST_TMPDIR/vol', 'rbind', 'ro')
+mount('/m', 'proc', 'proc')
+mount('/m', 'sysfs', 'sysfs', 'ro')
+mount('/m', 'mqueue', 'mqueue')
+mount('/m', 'devpts', 'devpts', 'newinstance', 'ptmxmode=0666')
+mount('/m', 'cgroup2', 'cgroup2', 'ro')
+mount('/m', 'overlay', 'overlay', 'lowerdir=$BATS_TEST_TMPDIR/lower,upperdir=$BATS_TEST_TMPDIR/upper,workdir=$BATS_TEST_TMPDIR/work')
+mount('/m', 'ramfs', 'ramfs')
+EOF2
+}
