@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", g.debug, "log debug messages");
     app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver");
+    // runc's flag: corral decides from the effective uid, as runc's "auto".
+    std::string rootless = "auto";
+    app.add_option("--rootless", rootless, "true, false or auto (decided from the euid)")
+        ->check(CLI::IsMember({"true", "false", "auto"}));
     app.add_option("--cgroup-manager", g.cgroup_manager, "cgroupfs, systemd or disabled")
         ->check(CLI::IsMember({"cgroupfs", "systemd", "disabled"}));
 
