@@ -76,8 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The rest is what `delete` and the poststop hooks need later on.
     FUZZ_REQUIRE(a.oci_version == b.oci_version && a.start_time == b.start_time &&
                  a.rootfs == b.rootfs && a.created == b.created && a.annotations == b.annotations &&
-                 a.cgroup_dir == b.cgroup_dir && a.cgroup_devices_dir == b.cgroup_devices_dir &&
-                 a.owner == b.owner && a.use_init == b.use_init);
+                 a.cgroup_paths == b.cgroup_paths && a.owner == b.owner &&
+                 a.use_init == b.use_init);
     FUZZ_REQUIRE(same_hooks(a.poststart, b.poststart) && same_hooks(a.poststop, b.poststop));
     return 0;
 }

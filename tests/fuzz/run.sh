@@ -32,7 +32,8 @@ CXXFLAGS=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,un
 # between files here needs no change to this script. Only the seccomp
 # translation needs a library (libseccomp), linked into every target since
 # the archive keeps the others from pulling it in.
-LIB_GLOBS=(common/*.cpp spec/*.cpp ns/mount_options.cpp runtime/sync.cpp runtime/state.cpp
+LIB_GLOBS=(common/*.cpp spec/*.cpp ns/mount_options.cpp runtime/sync.cpp runtime/state.cpp cgroups/*.cpp
+    cgroups/v1/*.cpp cgroups/v2/*.cpp
     seccomp/*.cpp)
 TARGETS=(fuzz_config fuzz_mount_options fuzz_signals fuzz_ids fuzz_sync fuzz_state fuzz_seccomp)
 
