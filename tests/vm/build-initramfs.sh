@@ -12,7 +12,7 @@
 #   initramfs.cpio   busybox-static, tests/vm/init.sh as /init, and the modules the guest needs
 #                    to reach its root (virtio-pci, virtio-blk, 9p) and fuse, in load order
 #
-# Both are cached: the kernel is fetched once (CORRAL_VM_REFRESH=1 fetches the current one
+# All of it is cached: the kernel is fetched once (CORRAL_VM_REFRESH=1 fetches the current one
 # again), the initramfs is rebuilt only when its inputs change (see stamp). A lock makes
 # concurrent runs (ctest -j) wait for each other instead of racing.
 set -euo pipefail
@@ -96,8 +96,8 @@ ln -s busybox "$tmp/bin/sh"
 install -m 0755 "$here/init.sh" "$tmp/init"
 # modprobe resolves the dependency order; a module several of them need is listed once.
 modprobe -d "$kroot" -S "$kver" --show-depends -a "${modules[@]}" |
-	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$tmp/deps"
-[ -s "$tmp/deps" ] || die "modprobe found none of: ${modules[*]}"
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$tmp/deps" ||
+	die "kernel $kver lacks one of the modules ${modules[*]}"
 while read -r ko; do
 	cp "$ko" "$tmp/modules/"
 	basename "$ko" >>"$tmp/modules/order"

@@ -12,8 +12,9 @@
 # before the timeout, fails with exit status 125 (124 on timeout) and the end of its console.
 #
 # Environment: CORRAL_VM_CACHE (kernel and initramfs cache, /var/cache/corral-vm),
-# CORRAL_VM_REFRESH=1 (fetch the current Debian kernel again), CORRAL_VM_CPU (qemu -cpu, max),
-# CORRAL_VM_APPEND (extra kernel arguments), CORRAL_VM_KEEP_WORK=1 (keep the console log etc.).
+# CORRAL_VM_REFRESH=1 (fetch the current Debian kernel again), CORRAL_VM_CPU (qemu -cpu,
+# Westmere), CORRAL_VM_BOOT_TIMEOUT (seconds until a boot counts as stuck and is retried once,
+# 120), CORRAL_VM_APPEND (extra kernel arguments), CORRAL_VM_KEEP_WORK=1 (keep the console log).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -103,9 +104,6 @@ done | sort -u >"$job/keep"
 	fi
 } >"$job/job.sh"
 
-# Sparse: io tests need a real block device, not its contents.
-truncate -s 64M "$work/disk.img"
-
 # ---- the VM ------------------------------------------------------------------------------
 # TCG only: nested KVM hangs on this host. cgroup_no_v1=all keeps every controller on v2.
 # The rest is speed under TCG: no crypto self-tests at boot, no speculation mitigations, and the
@@ -113,20 +111,31 @@ truncate -s 64M "$work/disk.img"
 # every read is an emulated MMIO access: bash alone starts twice as fast with the TSC).
 append="console=ttyS0 loglevel=4 panic=-1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all \
 mitigations=off cryptomgr.notests tsc=reliable ${CORRAL_VM_APPEND:-}"
-start=$EPOCHREALTIME
-qemu-system-x86_64 -machine pc,accel=tcg -cpu "${CORRAL_VM_CPU:-max}" -smp 2 -m 2048 \
-	-nodefaults -no-user-config -nographic -monitor none -no-reboot \
-	-serial "file:$work/console.log" \
-	-kernel "$cache/vmlinux" -initrd "$cache/initramfs.cpio" -append "$append" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$job,mount_tag=job,security_model=none" \
-	-drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe" \
-	</dev/null >"$work/qemu.log" 2>&1 &
-qpid=$!
+# A named CPU model rather than `max`: TCG guests with -cpu max -smp 2 are known to hang now and
+# then while bringing up the second CPU; Westmere is one that TCG implements without warnings.
+cpu=${CORRAL_VM_CPU:-Westmere}
 
-# secs NOW: seconds since start, one decimal (EPOCHREALTIME has microseconds).
+# launch: a fresh VM (fresh disk, no results yet), started in the background as $qpid.
+launch() {
+	rm -f "$job/booted" "$job/output" "$job/status" "$job/dump" "$job/dump.out"
+	# Sparse: io tests need a real block device, not its contents.
+	rm -f "$work/disk.img" && truncate -s 64M "$work/disk.img"
+	start=$EPOCHREALTIME
+	qemu-system-x86_64 -machine pc,accel=tcg -cpu "$cpu" -smp 2 -m 2048 \
+		-nodefaults -no-user-config -nographic -monitor none -no-reboot \
+		-serial "file:$work/console.log" \
+		-kernel "$cache/vmlinux" -initrd "$cache/initramfs.cpio" -append "$append" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$job,mount_tag=job,security_model=none" \
+		-drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe" \
+		</dev/null >"$work/qemu.log" 2>&1 &
+	qpid=$!
+}
+
+# secs NOW [SINCE]: seconds from SINCE (default: the last launch) to NOW, one decimal.
 secs() {
-	local us=$((${1/./} - ${start/./}))
+	local since=${2:-$start}
+	local us=$((${1/./} - ${since/./}))
 	echo "$((us / 1000000)).$((us % 1000000 / 100000))"
 }
 console_tail() {
@@ -137,6 +146,7 @@ console_tail() {
 	echo "vm: --- last lines of the guest console ---" >&2
 	# Without the firmware's terminal escapes.
 	tail -n 40 "$work/console.log" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\r//g' >&2
+	echo >&2
 }
 
 # Streams the guest's output as it grows, and notes when the guest is up.
@@ -148,13 +158,27 @@ stream() {
 	tail -c +$((printed + 1)) "$job/output" | head -c $((size - printed))
 	printed=$size
 }
+# A boot takes 3-20 s; one not done after boot_timeout is stuck and gets one more try (loudly).
+boot_timeout=${CORRAL_VM_BOOT_TIMEOUT:-120} tries=1
+t0=$EPOCHREALTIME
+launch
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ -z "$boot" ] && [ -s "$job/booted" ]; then
 		boot=$(secs "$EPOCHREALTIME")
 		echo "vm: guest up after $boot s (kernel $kver; cgroup2 controllers: $(sed -n 2p "$job/booted"))" >&2
 	fi
 	stream
-	if ((${EPOCHREALTIME/./} - ${start/./} >= timeout * 1000000)); then
+	if [ -z "$boot" ] && ((${EPOCHREALTIME/./} - ${start/./} >= boot_timeout * 1000000)); then
+		kill -KILL "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+		console_tail
+		[ "$tries" -lt 2 ] || die "the VM did not boot within $boot_timeout s, twice"
+		echo "vm: the guest is not up after $boot_timeout s: killed qemu $qpid, booting again" >&2
+		tries=2
+		launch
+		continue
+	fi
+	if ((${EPOCHREALTIME/./} - ${t0/./} >= timeout * 1000000)); then
 		# The guest's init answers with its process list (see init.sh); give it 15 s.
 		touch "$job/dump"
 		for _ in $(seq 75); do [ -s "$job/dump.out" ] && break; sleep 0.2; done
@@ -174,7 +198,7 @@ done
 qrc=0
 wait "$qpid" || qrc=$?
 stream
-total=$(secs "$EPOCHREALTIME")
+total=$(secs "$EPOCHREALTIME" "$t0")
 
 if [ ! -s "$job/status" ]; then
 	console_tail
