@@ -40,6 +40,7 @@ void register_pause(CLI::App&, Globals&); // pause and resume
 void register_ps(CLI::App&, Globals&);
 void register_events(CLI::App&, Globals&);
 void register_update(CLI::App&, Globals&);
+void register_exec(CLI::App&, Globals&);
 
 // Validates an id and throws a CliError naming it when it is not acceptable.
 void check_id(const std::string& id);

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
          {cli::register_spec, cli::register_create, cli::register_start, cli::register_run,
           cli::register_state, cli::register_kill, cli::register_delete, cli::register_list,
           cli::register_features, cli::register_pause, cli::register_ps, cli::register_events,
-          cli::register_update})
+          cli::register_update, cli::register_exec})
         r(app, g);
 
     try {

@@ -15,7 +15,9 @@
 #include "common/syscalls.hpp"
 #include "ns/paths.hpp"
 #include "ns/rootfs.hpp"
+#include "runtime/console.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/sibling.hpp"
 #include "runtime/sync.hpp"
 #include "seccomp/load.hpp"
 
@@ -150,6 +152,9 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Its own session, as with runc: the caller's terminal signals reach the
+    // container only through corral, and a pty can become its terminal.
+    setsid();
     if (!namespaces_joined && !ns::join_namespaces(plan.namespaces)) fail_to_parent(sync_fd);
     if (!enter_user_namespace(plan, sync_fd)) fail_to_parent(sync_fd);
     if (plan.cgroupns_after_placement && unshare(CLONE_NEWCGROUP) < 0) {
@@ -171,10 +176,12 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
         }
     }
 
-    if (plan.setup_rootfs) {
-        if (!ns::enter_rootfs(plan.rootfs) || !ns::finish_rootfs(plan.rootfs))
-            fail_to_parent(sync_fd);
-    }
+    // The pty comes from the container's devpts, so after pivot_root; and
+    // before a read-only root or masks, since /dev/console is bound onto.
+    if (plan.setup_rootfs && !ns::enter_rootfs(plan.rootfs)) fail_to_parent(sync_fd);
+    if (plan.console.enabled && !setup_console(plan.console, plan.process.uid, sync_fd))
+        fail_to_parent(sync_fd);
+    if (plan.setup_rootfs && !ns::finish_rootfs(plan.rootfs)) fail_to_parent(sync_fd);
     if (!enter_cwd(plan)) fail_to_parent(sync_fd);
     if (!apply_process_attributes(plan.process)) fail_to_parent(sync_fd);
     char exe[4096];
@@ -235,38 +242,13 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
         if (!ns::write_time_offsets(plan.spec)) fail_to_parent(sync_fd);
     }
     sys::Clone3Args args;
-    // CLONE_PARENT makes the init corral's child, so corral can wait for it;
-    // the kernel requires exit_signal 0 with it (the parent's is inherited).
-    args.flags = plan.namespaces.clone_flags | CLONE_PARENT;
+    args.flags = plan.namespaces.clone_flags;
     if (plan.cgroup_fd >= 0) {
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = static_cast<uint64_t>(plan.cgroup_fd);
     }
-    // The init shares our end of the sync socket: it must not speak before
-    // the parent has its pid, so it waits on this gate until the ack came.
-    int gate[2];
-    if (pipe2(gate, O_CLOEXEC) < 0) {
-        child_fail(errno, "pipe");
-        fail_to_parent(sync_fd);
-    }
-    pid_t pid = sys::clone3_fork(args, nullptr);
-    if (pid < 0) {
-        child_fail(errno, "clone container init");
-        fail_to_parent(sync_fd);
-    }
-    if (pid == 0) {
-        ::close(gate[1]);
-        char go = 0;
-        if (sys::read_retry(gate[0], &go, 1) != 1) _exit(1); // the intermediate died
-        ::close(gate[0]);
-        container_init_main(plan, sync_fd, true);
-    }
-    ::close(gate[0]);
-    int32_t p = pid;
-    if (send_frame(sync_fd, Msg::InitPid, 0, &p, sizeof p) < 0) _exit(1);
-    if (expect_frame(sync_fd, Msg::InitPidAck, &g_frame) < 0) _exit(1);
-    if (sys::write_all(gate[1], "1", 1) < 0) _exit(1);
-    _exit(0);
+    if (clone_sibling(sync_fd, args) < 0) fail_to_parent(sync_fd);
+    container_init_main(plan, sync_fd, true);
 }
 
 } // namespace corral::runtime

@@ -13,11 +13,14 @@
 #include "cgroups/manager.hpp"
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
+#include "common/unix_socket.hpp"
 #include "ns/idmap.hpp"
 #include "ns/idmapped_mount.hpp"
+#include "runtime/console.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/lifecycle.hpp"
+#include "runtime/passed_fds.hpp"
 #include "runtime/pidfile.hpp"
 #include "runtime/plan.hpp"
 #include "runtime/sync.hpp"
@@ -109,11 +112,15 @@ Result<Created> create_container(const CreateRequest& req) {
     auto spec = spec::load_config(*bundle);
     if (!spec) return spec.error();
     CORRAL_TRY(spec::validate_spec(*spec, *bundle));
-    if (spec->process->terminal)
-        return plain_error("process.terminal:", "terminals are not implemented yet");
+    CORRAL_TRY(check_lsm_available(*spec->process));
+    bool terminal = spec->process->terminal;
+    CORRAL_TRY(check_console_request(terminal, req.detached, req.console_socket));
+    auto passed = collect_passed_fds(req.preserve_fds);
+    if (!passed) return passed.error();
+    add_listen_env(spec->process->env, passed->listen);
 
     std::vector<std::string> warnings;
-    PlanOptions opts{req.id, *bundle, req.no_pivot, req.preserve_fds};
+    PlanOptions opts{req.id, *bundle, req.no_pivot, passed->total};
     auto planned = build_plan(std::move(*spec), opts, &warnings);
     if (!planned) return planned.error();
     Plan& plan = *planned;
@@ -126,6 +133,14 @@ Result<Created> create_container(const CreateRequest& req) {
         cg = cgroups::make_manager(plan.spec, req.id);
     if (!cg) return cg.error();
     CORRAL_TRY(ns::open_join_fds(plan.namespaces));
+    // Connected before anything is made: a socket nobody listens on is the
+    // caller's mistake and must leave nothing behind.
+    UniqueFd console_sock;
+    if (!req.console_socket.empty()) {
+        auto sock = connect_unix(req.console_socket, "console socket");
+        if (!sock) return sock.error();
+        console_sock = std::move(*sock);
+    }
     // Detached id-mapped trees the init moves into place; closed when create returns.
     auto idmapped = ns::prepare_idmapped_mounts(plan.rootfs, plan.setup_rootfs);
     if (!idmapped) return idmapped.error();
@@ -287,6 +302,12 @@ Result<Created> create_container(const CreateRequest& req) {
     if (send_frame(parent_sock.get(), Msg::RuntimeHooksDone, 0, creating.data(),
                    static_cast<uint32_t>(creating.size())) < 0)
         return sys_error("write sync socket");
+    UniqueFd master;
+    if (terminal) {
+        CORRAL_TRY(
+            receive(parent_sock.get(), Msg::ConsoleFd, init, "while making its terminal", &master));
+        CORRAL_TRY(deliver_console_master(master, console_sock.get()));
+    }
     if (plan.seccomp && plan.seccomp->needs_notify_listener) {
         UniqueFd listener;
         CORRAL_TRY(
@@ -301,7 +322,7 @@ Result<Created> create_container(const CreateRequest& req) {
 
     if (!req.pid_file.empty()) CORRAL_TRY(write_pid_file(req.pid_file, init));
     undo.commit();
-    return Created{st, std::move(child_pidfd)};
+    return Created{st, std::move(child_pidfd), std::move(master)};
 }
 
 } // namespace corral::runtime

@@ -21,11 +21,13 @@ struct CreateRequest {
     bool no_new_keyring = false;
     bool no_cgroup = false; // --cgroup-manager=disabled
     int preserve_fds = 0;
+    bool detached = true; // false for a foreground run: it may hold the pty itself
 };
 
 struct Created {
     ContainerState state;
-    UniqueFd pidfd; // of the init, our child
+    UniqueFd pidfd;  // of the init, our child
+    UniqueFd master; // the pty master, for a foreground run with a terminal
 };
 
 Result<Created> create_container(const CreateRequest& req);

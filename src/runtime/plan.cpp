@@ -26,6 +26,7 @@ Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
     auto proc = plan_process(*spec.process, opts.preserve_fds, warnings);
     if (!proc) return proc.error();
     plan.process = std::move(*proc);
+    plan.console = console_plan(*spec.process, true);
     if (spec.linux && spec.linux->personality) {
         const auto& d = spec.linux->personality->domain;
         if (d == "LINUX")

@@ -9,6 +9,7 @@
 #include "common/result.hpp"
 #include "ns/namespaces.hpp"
 #include "ns/rootfs_plan.hpp"
+#include "runtime/console.hpp"
 #include "runtime/process.hpp"
 #include "seccomp/compile.hpp"
 #include "spec/spec.hpp"
@@ -30,6 +31,7 @@ struct Plan {
     bool setup_rootfs = true; // false when the mount namespace is joined
     ns::RootfsPlan rootfs;
     ProcessPlan process;
+    ConsolePlan console;
     std::optional<seccomp::SeccompProgram> seccomp; // compiled BPF, loaded by the child
     std::string hostname, domainname;
     bool set_hostname = false, set_domainname = false;

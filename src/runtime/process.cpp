@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/child_error.hpp"
+#include "common/files.hpp"
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
 #include "ns/procfs.hpp"
@@ -186,6 +187,21 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
     plan.runtime_dev = self.st_dev;
     plan.runtime_ino = self.st_ino;
     return plan;
+}
+
+Status check_lsm_available(const spec::Process& p) {
+    if (!p.apparmor_profile.empty()) {
+        auto on = read_file("/sys/module/apparmor/parameters/enabled");
+        if (!on || on->empty() || (*on)[0] != 'Y')
+            return plain_error("process.apparmorProfile:",
+                               "profile \"" + p.apparmor_profile +
+                                   "\" requested but AppArmor is not enabled on this host");
+    }
+    if (!p.selinux_label.empty() && access("/sys/fs/selinux/enforce", F_OK) != 0)
+        return plain_error("process.selinuxLabel:",
+                           "label \"" + p.selinux_label +
+                               "\" requested but SELinux is not enabled on this host");
+    return {};
 }
 
 bool apply_process_attributes(const ProcessPlan& p) {

@@ -32,6 +32,8 @@ const char* msg_name(Msg m) {
         return "seccomp-fd";
     case Msg::CgroupsPlaced:
         return "cgroups-placed";
+    case Msg::ConsoleFd:
+        return "console-fd";
     }
     return "unknown";
 }

@@ -12,11 +12,18 @@
 //          ──> IdMapDone                     uid_map/gid_map written
 //          <── RuntimeHooks                  mounts prepared, before pivot_root
 //          ──> RuntimeHooksDone{state json}  prestart + createRuntime ran
+//   [only with process.terminal]
+//          <── ConsoleFd + fd (SCM_RIGHTS)   the pty master, made in the container's devpts
 //   [only with SCMP_ACT_NOTIFY rules]
 //          <── SeccompFd + fd (SCM_RIGHTS)   the notify listener, for listenerPath
 //          <── Ready                         init waits on the exec fifo
 //   at any point before Ready:
 //          <── Error{errno, op\0detail}      the sender then _exits
+//
+// exec uses the same frames (runtime/exec.cpp): InitPid/InitPidAck when a pid
+// or time namespace is joined, ConsoleFd, SeccompFd, Ready; then CgroupsPlaced
+// releases the process to execve, and EOF on the socket (it is close-on-exec)
+// tells the parent the execve happened; an Error frame says it failed.
 //
 // One frame per datagram: a fixed header {type, errno, length} then `length`
 // payload bytes. The receiver rejects a datagram whose size disagrees with the
@@ -40,9 +47,10 @@ enum class Msg : uint32_t {
     Error,
     SeccompFd,
     CgroupsPlaced,
+    ConsoleFd,
 };
 // The highest message type; decode_frame and the fuzz oracle bound types by it.
-inline constexpr Msg kLastMsg = Msg::CgroupsPlaced;
+inline constexpr Msg kLastMsg = Msg::ConsoleFd;
 
 const char* msg_name(Msg m);
 

@@ -263,6 +263,21 @@ Result<Resources> parse_resources(std::string_view json_text) {
     }
 }
 
+Result<Process> parse_process(std::string_view json_text) {
+    using detail::json;
+    try {
+        json doc = json::parse(json_text.begin(), json_text.end());
+        Process p;
+        auto st = detail::read(doc, "", p);
+        if (!st) return Error{0, "process:", st.error().detail};
+        return p;
+    } catch (const json::exception& e) {
+        return plain_error("process:", "invalid json: " + detail::describe_parse_error(e.what()));
+    } catch (const std::exception& e) {
+        return plain_error("process:", std::string("cannot parse: ") + e.what());
+    }
+}
+
 Result<Spec> load_config(const std::string& bundle_dir) {
     std::string path = bundle_dir.empty()         ? std::string("config.json")
                        : bundle_dir.back() == '/' ? bundle_dir + "config.json"

@@ -19,6 +19,10 @@ Result<Spec> parse_config(std::string_view json_text);
 // "resources: memory.limit: ...".
 Result<Resources> parse_resources(std::string_view json_text);
 
+// Parses a process object on its own (`exec --process`); errors read
+// "process: user.uid: ...".
+Result<Process> parse_process(std::string_view json_text);
+
 // Reads and parses <bundle_dir>/config.json.
 Result<Spec> load_config(const std::string& bundle_dir);
 

@@ -151,14 +151,7 @@ Status check_io_priority(const IoPriority& io) {
 
 Status check_process(const Spec& spec) {
     if (!spec.process) return invalid("process", "missing");
-    const Process& p = *spec.process;
-    if (p.args.empty()) return invalid("process.args", "must not be empty");
-    CORRAL_TRY(require_absolute("process.cwd", p.cwd));
-    CORRAL_TRY(check_user(p.user));
-    CORRAL_TRY(check_rlimits(p.rlimits));
-    if (p.scheduler) CORRAL_TRY(check_scheduler(*p.scheduler));
-    if (p.io_priority) CORRAL_TRY(check_io_priority(*p.io_priority));
-    return {};
+    return validate_process(*spec.process);
 }
 
 Status check_namespaces(const Linux& lx) {
@@ -375,6 +368,16 @@ Status check_hooks(const Hooks& h) {
 }
 
 } // namespace
+
+Status validate_process(const Process& p) {
+    if (p.args.empty()) return invalid("process.args", "must not be empty");
+    CORRAL_TRY(require_absolute("process.cwd", p.cwd));
+    CORRAL_TRY(check_user(p.user));
+    CORRAL_TRY(check_rlimits(p.rlimits));
+    if (p.scheduler) CORRAL_TRY(check_scheduler(*p.scheduler));
+    if (p.io_priority) CORRAL_TRY(check_io_priority(*p.io_priority));
+    return {};
+}
 
 Status validate_spec(const Spec& spec, const std::string& bundle_dir) {
     CORRAL_TRY(check_version(spec));

@@ -18,6 +18,9 @@ namespace corral::spec {
 // A relative root.path is resolved against bundle_dir.
 Status validate_spec(const Spec& spec, const std::string& bundle_dir);
 
+// The process rules of validate_spec, on their own (exec's process).
+Status validate_process(const Process& p);
+
 // A container id becomes a directory name under the state root, so it is
 // limited to [A-Za-z0-9_+.-], 1..1024 characters, and never "." or "..".
 Status validate_container_id(std::string_view id);
