@@ -89,6 +89,32 @@ rl() {
 	[ ! -e "$RL_RUN/corral/$CID" ]
 }
 
+@test "rootless: exec joins the container's user namespace and the rest, as the user" {
+	update_config -b "$RL_BUNDLE" "args('sleep', '1000')"
+	rl run -d -b "$RL_BUNDLE" "$CID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+		fail "run -d failed: $(cat "$BATS_TEST_TMPDIR/err")"
+	local pid; pid=$(json_get 'j["pid"]' "$(rl state "$CID")")
+	track_pid "$pid"
+	run --separate-stderr rl exec "$CID" sh -c 'probe ids; probe ns; cat /proc/self/uid_map'
+	assert_status 0
+	assert_kv uid 0
+	assert_kv gid 0
+	local ns
+	for ns in user mnt pid net ipc uts cgroup; do
+		assert_kv "$ns" "$(stat -L -c %i "/proc/$pid/ns/$ns")"
+	done
+	[ "$(grep -cE "^ *0 +$RL_UID +1$" <<<"$output")" -eq 1 ]
+	# The exec'd process is the user's on the host, never root's.
+	rl exec -d --pid-file "$RL_RUN/exec.pid" "$CID" sleep 1000
+	local epid; epid=$(cat "$RL_RUN/exec.pid")
+	track_pid "$epid"
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$epid/status")" = "$RL_UID" ]
+	run rl exec "$CID" probe exit 9
+	assert_status 9
+	rl delete -f "$CID"
+	wait_pid_gone "$epid"
+}
+
 @test "rootless: ranges from /etc/subuid go through newuidmap and newgidmap" {
 	local sub_uid sub_gid
 	sub_uid=$(awk -F: -v u="$RL_USER" '$1 == u {print $2; exit}' /etc/subuid)
