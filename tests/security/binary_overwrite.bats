@@ -167,3 +167,18 @@ run_exploit() {
 	cfg --arg v "$vol" 'bind("/vol"; $v)'
 	run_exploit ln -sfn /proc/self/exe "$vol/entry"
 }
+
+@test "exec: /proc/self/exe and the runtime's own path are refused as the command" {
+	use_runtime_copy
+	cfg 'args(["sleep", "1000"])'
+	corral run -d "$CID" </dev/null >/dev/null
+	track_pid "$(container_pid "$CID")"
+	run --separate-stderr corral exec "$CID" /proc/self/exe --version
+	assert_error "refusing to run the runtime binary"
+	# The exec'd process cannot open the setup process's exe either: it is gone, and the
+	# container's processes see only their own binaries.
+	run corral exec "$CID" sh -c 'for f in /proc/[0-9]*/exe; do (exec 9<>"$f") 2>/dev/null && echo "OPENED-RW $f"; done; echo done'
+	assert_status 0
+	refute_line_matching OPENED
+	assert_runtime_unchanged
+}

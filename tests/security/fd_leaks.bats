@@ -166,3 +166,53 @@ corral_clean_fds() {
 	assert_status 0
 	assert_line "fd3=$SEC_CANARY/file"
 }
+
+# exec: the same classes for a process joining a running container. The host fds 7..9 are open
+# in the calling shell; the exec setup process joins the container with them inherited.
+start_sleeper() {
+	cfg 'args(["sleep", "1000"])'
+	corral run -d "$CID" </dev/null >/dev/null
+	track_pid "$(container_pid "$CID")"
+}
+
+@test "exec --cwd /proc/self/fd/N for N in 3..64: refused, or inside the rootfs" {
+	start_sleeper
+	open_host_fds
+	local up=../../../../../../../../../../../../../../.. n problems=() refused=0 inside=()
+	for ((n = FIRST_FD; n <= LAST_FD; n++)); do
+		run corral exec --cwd "/proc/self/fd/$n" "$CID" sh -c "echo RAN; probe cwd; probe stat $up$SEC_CANARY/file; ls -A" </dev/null
+		if [[ "$output" != *RAN* ]]; then
+			[ "$status" -eq 1 ] && [[ "$output" == *"/proc/self/fd/$n"* ]] ||
+				problems+=("fd $n: status $status, output: $output")
+			refused=$((refused + 1))
+			continue
+		fi
+		inside+=("$n:$(kv cwd 2>/dev/null)")
+		[[ "$output" != *"type=file"* ]] || problems+=("fd $n: THE HOST CANARY IS REACHABLE: $output")
+		local l
+		for l in "${lines[@]}"; do
+			case $l in sub | link | farm | work | old_root) problems+=("fd $n: host entry '$l' listed: $output") ;; esac
+		done
+	done
+	note "exec --cwd /proc/self/fd/N: $refused refused, ran inside: ${inside[*]}"
+	[ ${#problems[@]} -eq 0 ] || fail "${problems[@]}"
+	# A symlink the container plants to a /proc/self/fd path is refused the same way.
+	corral exec "$CID" ln -s /proc/self/fd/8 /dev/shm/esc
+	run corral exec --cwd /dev/shm/esc "$CID" probe cwd </dev/null
+	[ "$status" -ne 0 ] || [[ "$(kv cwd)" != "$SEC_CANARY"* ]] || fail "cwd through a planted link: $output"
+	[[ "$output" != *"cwd=$SEC_CANARY"* ]] || fail "$output"
+}
+
+@test "exec /proc/self/fd/N for N in 3..64 never runs, and the process holds only stdio" {
+	start_sleeper
+	open_host_fds
+	local n problems=()
+	for ((n = FIRST_FD; n <= LAST_FD; n++)); do
+		run corral exec "$CID" "/proc/self/fd/$n" pid </dev/null
+		[ "$status" -ne 0 ] && [[ "$output" != *pid=* ]] || problems+=("fd $n: status $status, output: $output")
+	done
+	[ ${#problems[@]} -eq 0 ] || fail "${problems[@]}"
+	run --separate-stderr corral exec "$CID" probe fds </dev/null
+	assert_status 0
+	[ "${#lines[@]}" -eq 3 ] || fail "the exec'd process has more than stdio:" "$output"
+}
