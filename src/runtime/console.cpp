@@ -33,7 +33,7 @@ bool bind_dev_console(int slave) {
     struct stat st {};
     if (fstat(target, &st) < 0 || S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
         ::close(target);
-        return child_fail(ELOOP, "bind pty over /dev/console:", "not a file or device");
+        return child_fail(ELOOP, "bind pty over", "/dev/console (a symlink or directory)");
     }
     int tree = ::open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     if (tree < 0) {

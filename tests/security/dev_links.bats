@@ -2,8 +2,9 @@
 # SECURITY.md class 6, /dev/console and /dev links (runc CVE-2025-52565, crun
 # CVE-2026-47766): /dev nodes and links are created only through in-root resolution and a
 # rootfs whose /dev is a symlink out must fail; the directory it points to stays untouched
-# (the host canary, checked in teardown with every other sentinel). /dev/console is not
-# covered: corral refuses process.terminal for now.
+# (the host canary, checked in teardown with every other sentinel). /dev/console, which a
+# terminal binds the pty onto, must never be followed when the image made it a symlink (to
+# core_pattern in the container's procfs, or out of the rootfs).
 #
 # Every test runs twice: as is, and in the degraded lane ([no openat2]).
 
@@ -111,4 +112,37 @@ t_dev_node_symlinks() {
 
 @test "[no openat2] the degraded lane is real: openat2 is ENOSYS for the runtime and below" {
 	assert_degraded_lane_works
+}
+
+# A console socket receiver for the terminal tests; its pid is tracked for teardown.
+start_recvtty() {
+	[ -n "${CORRAL_RECVTTY:-}" ] || fail "CORRAL_RECVTTY is not set (tests/CMakeLists.txt passes it)"
+	SOCK=$BATS_TEST_TMPDIR/console.sock
+	"$CORRAL_RECVTTY" --mode null --pid-file "$BATS_TEST_TMPDIR/recvtty.pid" "$SOCK" \
+		>"$BATS_TEST_TMPDIR/recvtty.out" 2>&1 &
+	track_pid $!
+	retry 100 0.05 test -s "$BATS_TEST_TMPDIR/recvtty.pid"
+}
+
+t_dev_console_symlinks() {
+	local target
+	cfg 'drop_mount("/dev") | .process.terminal = true | args(["probe", "exit", "0"])'
+	for target in /proc/sys/kernel/core_pattern "$SEC_CANARY/file" "../../../../../..$SEC_CANARY/file"; do
+		plant /dev/console "$target"
+		start_recvtty
+		run --separate-stderr corral_bg create --console-socket "$SOCK" "$CID"
+		[ "$status" -ne 0 ] || fail "create succeeded with /dev/console -> $target"
+		assert_error /dev/console
+		assert_nothing_left "$CID"
+	done
+	note "$stderr"
+}
+
+@test "rootfs /dev/console as a symlink (core_pattern, canary): the pty is never bound through it" {
+	t_dev_console_symlinks
+}
+
+@test "[no openat2] rootfs /dev/console as a symlink: the pty is never bound through it" {
+	degraded
+	t_dev_console_symlinks
 }
