@@ -26,7 +26,7 @@ namespace {
 bool starts_a_container(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
-        if (a == "create" || a == "run") return true;
+        if (a == "create" || a == "run" || a == "exec") return true;
     }
     return false;
 }

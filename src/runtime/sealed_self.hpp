@@ -2,7 +2,7 @@
 // so /proc/<init>/exe (and /proc/self/exe of anything it execs through a
 // "#!/proc/self/exe" line or a late symlink swap) is the runtime binary. A
 // path check cannot close that; the binary itself must be unwritable. So
-// `create` and `run` execute once from a sealed memfd copy of corral, whose
+// `create`, `run` and `exec` execute once from a sealed memfd copy of corral, whose
 // F_SEAL_WRITE makes every write-open fail, before any container exists.
 #pragma once
 
