@@ -25,6 +25,8 @@ void add_create_flags(CLI::App* cmd, CreateFlags& f) {
     cmd->add_flag("--no-new-keyring", f.req.no_new_keyring, "keep the caller's session keyring");
     cmd->add_option("--preserve-fds", f.req.preserve_fds, "extra fds passed to the container")
         ->check(CLI::Range(0, 1 << 20));
+    cmd->add_flag("--init", f.req.init,
+                  "run corral's PID 1 (reaper, signal forwarding) in front of the process");
     cmd->add_option("id", f.req.id, "container id")->required();
 }
 

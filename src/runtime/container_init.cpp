@@ -222,8 +222,17 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
         fail_to_stderr(1);
     }
     if (!apply_no_new_privs(plan.process)) fail_to_stderr(1);
-    if (!prepare_fds_for_exec(plan.process, fifo)) fail_to_stderr(1);
+    if (!prepare_fds_for_exec(plan.process, fifo, plan.init.memfd)) fail_to_stderr(1);
     if (plan.seccomp && !seccomp_early && !seccomp::load_seccomp(*plan.seccomp)) fail_to_stderr(1);
+    reset_signal_dispositions();
+    if (plan.init.enabled) {
+        // corral's PID 1 from its sealed memfd; it execs the command we resolved.
+        plan.init.argv.ptrs[kInitExeSlot] = exe;
+        syscall(SYS_execveat, plan.init.memfd, "", plan.init.argv.get(), plan.process.envp.get(),
+                AT_EMPTY_PATH);
+        child_fail(errno, "exec", "corral-init");
+        fail_to_stderr(127);
+    }
     execve(exe, plan.process.argv.get(), plan.process.envp.get());
     child_fail(errno, "exec", exe);
     fail_to_stderr(127);

@@ -14,6 +14,8 @@
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
 #include "common/unix_socket.hpp"
+#include "init/embedded.hpp"
+#include "init/options.hpp"
 #include "ns/idmap.hpp"
 #include "ns/idmapped_mount.hpp"
 #include "runtime/console.hpp"
@@ -117,10 +119,12 @@ Result<Created> create_container(const CreateRequest& req) {
     CORRAL_TRY(check_console_request(terminal, req.detached, req.console_socket));
     auto passed = collect_passed_fds(req.preserve_fds);
     if (!passed) return passed.error();
-    add_listen_env(spec->process->env, passed->listen);
+    auto init_opts = init::options_for(*spec, req.init);
+    if (!init_opts) return init_opts.error();
+    add_listen_env(spec->process->env, passed->listen, init_opts->enabled ? 2 : 1);
 
     std::vector<std::string> warnings;
-    PlanOptions opts{req.id, *bundle, req.no_pivot, passed->total};
+    PlanOptions opts{req.id, *bundle, req.no_pivot, passed->total, req.init};
     auto planned = build_plan(std::move(*spec), opts, &warnings);
     if (!planned) return planned.error();
     Plan& plan = *planned;
@@ -210,6 +214,13 @@ Result<Created> create_container(const CreateRequest& req) {
     UniqueFd fifo_fd(::open(fifo.c_str(), O_PATH | O_CLOEXEC));
     if (!fifo_fd) return sys_error("open", fifo);
     plan.fifo_fd = fifo_fd.get();
+    UniqueFd init_memfd;
+    if (plan.init.enabled) {
+        auto m = init::sealed_init_memfd();
+        if (!m) return m.error();
+        init_memfd = std::move(*m);
+        plan.init.memfd = init_memfd.get();
+    }
     plan.lock_fd = dir->fd();
     plan.new_keyring = !req.no_new_keyring;
 

@@ -80,6 +80,7 @@ bool enter_cwd(const ProcessPlan& p) {
     // execve happened, and a failure below can still be reported on it.
     if (!prepare_fds_for_exec(p, sync_fd)) fail(sync_fd, 1);
     if (plan.seccomp && !seccomp_early && !seccomp::load_seccomp(*plan.seccomp)) fail(sync_fd, 1);
+    reset_signal_dispositions();
     execve(exe, p.argv.get(), p.envp.get());
     child_fail(errno, "exec", exe);
     fail(sync_fd, 127);

@@ -22,6 +22,7 @@ struct CreateRequest {
     bool no_cgroup = false; // --cgroup-manager=disabled
     int preserve_fds = 0;
     bool detached = true; // false for a foreground run: it may hold the pty itself
+    bool init = false;    // --init: corral's PID 1 runs the command
 };
 
 struct Created {

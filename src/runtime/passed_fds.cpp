@@ -42,10 +42,10 @@ Result<PassedFds> collect_passed_fds(int preserve_fds) {
     return p;
 }
 
-void add_listen_env(std::vector<std::string>& env, int listen) {
+void add_listen_env(std::vector<std::string>& env, int listen, int pid) {
     if (listen <= 0) return;
     set_env(env, "LISTEN_FDS=" + std::to_string(listen));
-    set_env(env, "LISTEN_PID=1");
+    set_env(env, "LISTEN_PID=" + std::to_string(pid));
 }
 
 void set_env(std::vector<std::string>& env, const std::string& key_value) {

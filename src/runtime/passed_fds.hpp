@@ -17,13 +17,14 @@ int listen_fds_for(pid_t self, const char* listen_pid, const char* listen_fds);
 // The activated fds come first, then --preserve-fds: fds 3..3+listen+preserve-1.
 // Each must be open, or the container would inherit whatever corral itself
 // opened at that number. With listen > 0 the process env gets LISTEN_FDS=n
-// and LISTEN_PID=1, as runc does.
+// and LISTEN_PID=1, as runc does (2 when corral's init runs the command).
 struct PassedFds {
     int total = 0;
     int listen = 0;
 };
 Result<PassedFds> collect_passed_fds(int preserve_fds);
-void add_listen_env(std::vector<std::string>& env, int listen);
+// `pid` is the command's pid in the container: 1, or 2 under corral's init.
+void add_listen_env(std::vector<std::string>& env, int listen, int pid = 1);
 
 // Sets KEY=VALUE in env, replacing an existing KEY.
 void set_env(std::vector<std::string>& env, const std::string& key_value);

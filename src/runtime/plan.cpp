@@ -1,5 +1,7 @@
 #include "runtime/plan.hpp"
 
+#include "init/options.hpp"
+
 #include <sched.h>
 #include <sys/personality.h>
 
@@ -27,6 +29,17 @@ Result<Plan> build_plan(spec::Spec spec, const PlanOptions& opts,
     if (!proc) return proc.error();
     plan.process = std::move(*proc);
     plan.console = console_plan(*spec.process, true);
+    auto init = init::options_for(spec, opts.init);
+    if (!init) return init.error();
+    if (init->enabled) {
+        plan.init.enabled = true;
+        std::string flags =
+            std::string(init->signal_group ? "g" : "") + (spec.process->terminal ? "t" : "");
+        std::vector<std::string> argv = {"corral-init", std::to_string(init->grace_ms),
+                                         flags.empty() ? "-" : flags, ""};
+        argv.insert(argv.end(), spec.process->args.begin(), spec.process->args.end());
+        plan.init.argv.set(std::move(argv));
+    }
     if (spec.linux && spec.linux->personality) {
         const auto& d = spec.linux->personality->domain;
         if (d == "LINUX")

@@ -21,7 +21,19 @@ struct PlanOptions {
     std::string bundle; // absolute
     bool no_pivot = false;
     int preserve_fds = 0;
+    bool init = false; // --init
 };
+
+// corral's PID 1 (src/init): the container's init execs it instead of the
+// command, with the command's resolved path in slot kInitExeSlot.
+struct InitPlan {
+    bool enabled = false;
+    int memfd = -1; // sealed corral-init, filled by the parent
+    // [corral-init, grace ms, flags, <exe>, args...]; the child fills in the
+    // exe it resolved (its own copy of the array, after clone).
+    mutable CStringArray argv;
+};
+inline constexpr size_t kInitExeSlot = 3;
 
 struct Plan {
     std::string id;
@@ -32,6 +44,7 @@ struct Plan {
     ns::RootfsPlan rootfs;
     ProcessPlan process;
     ConsolePlan console;
+    InitPlan init;
     std::optional<seccomp::SeccompProgram> seccomp; // compiled BPF, loaded by the child
     std::string hostname, domainname;
     bool set_hostname = false, set_domainname = false;

@@ -1,6 +1,7 @@
 #include "runtime/process.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <utility>
 
 #include "common/child_error.hpp"
 #include "common/files.hpp"
@@ -292,18 +294,32 @@ bool resolve_executable(const ProcessPlan& p, char* buf, size_t size) {
     return child_fail(ENOENT, "exec: executable file not found in $PATH:", name);
 }
 
-bool prepare_fds_for_exec(const ProcessPlan& p, int keep_fd) {
+void reset_signal_dispositions() {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+}
+
+bool prepare_fds_for_exec(const ProcessPlan& p, int keep_fd, int keep_fd2) {
     // Everything is closed now, so no /proc/self/fd/N can name a host file
-    // at execve; only `keep_fd` (the exec fifo's close-on-exec writer, see
-    // open_exec_fifo) lives until execve itself.
+    // at execve; only the kept fds (close-on-exec: the exec fifo's writer,
+    // see open_exec_fifo, and the memfd of corral-init) live until execve.
     unsigned first_closed = 3U + static_cast<unsigned>(p.preserve_fds);
-    unsigned keep = keep_fd >= 0 ? static_cast<unsigned>(keep_fd) : ~0U;
-    if (keep > first_closed && syscall(SYS_close_range, first_closed, keep - 1, 0) < 0)
-        return child_fail(errno, "close fds before exec");
-    if (keep != ~0U && keep >= first_closed && syscall(SYS_close_range, keep + 1, ~0U, 0) < 0)
+    unsigned keep[2] = {keep_fd >= 0 ? static_cast<unsigned>(keep_fd) : ~0U,
+                        keep_fd2 >= 0 ? static_cast<unsigned>(keep_fd2) : ~0U};
+    if (keep[1] < keep[0]) std::swap(keep[0], keep[1]);
+    unsigned from = first_closed;
+    for (unsigned k : keep) {
+        if (k == ~0U || k < from) continue;
+        if (k > from && syscall(SYS_close_range, from, k - 1, 0) < 0)
+            return child_fail(errno, "close fds before exec");
+        from = k + 1;
+    }
+    if (syscall(SYS_close_range, from, ~0U, 0) < 0)
         return child_fail(errno, "close fds before exec");
     for (int fd = 3; fd < static_cast<int>(first_closed); ++fd) {
-        if (fd == keep_fd) continue;
+        if (fd == keep_fd || fd == keep_fd2) continue;
         int flags = fcntl(fd, F_GETFD);
         if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
     }

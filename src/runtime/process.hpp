@@ -74,8 +74,15 @@ bool apply_credentials(const ProcessPlan& p);        // groups, ids, caps
 bool apply_no_new_privs(const ProcessPlan& p);
 // PATH lookup of argv[0] inside the (already pivoted) root, into buf.
 bool resolve_executable(const ProcessPlan& p, char* buf, size_t size);
-// Closes every fd above stdio and the preserved ones, and clears CLOEXEC on
-// the preserved fds 3..3+N-1 so they survive execve.
-bool prepare_fds_for_exec(const ProcessPlan& p, int keep_fd);
+// Every signal back to SIG_DFL right before execve: a disposition of
+// SIG_IGN survives exec, so a caller started under nohup or as a background
+// job (SIGINT, SIGQUIT ignored) would otherwise pass that on, and Ctrl-C on
+// the container's terminal would do nothing.
+void reset_signal_dispositions();
+
+// Closes every fd above stdio and the preserved ones but keep_fd and
+// keep_fd2 (close-on-exec fds needed up to execve itself), and clears
+// CLOEXEC on the preserved fds 3..3+N-1 so they survive execve.
+bool prepare_fds_for_exec(const ProcessPlan& p, int keep_fd, int keep_fd2 = -1);
 
 } // namespace corral::runtime

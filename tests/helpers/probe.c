@@ -553,6 +553,10 @@ static int cmd_hog(char **a)
 
 /* ---- dispatch --------------------------------------------------------------------------- */
 
+/* In probe_tty.c: terminals and process inspection. */
+int cmd_tty(char **a);
+int cmd_ptrace_watch(char **a);
+
 static int cmd_pid(char **a) { printf("pid=%d\n", (int)getpid()); return 0; }
 static int cmd_ppid(char **a) { printf("ppid=%d\n", (int)getppid()); return 0; }
 static int cmd_hostname(char **a) { return cmd_uts("hostname"); }
@@ -590,6 +594,7 @@ static const char usage[] =
     "  mounts | caps | oom | sched | ioprio | personality | timens | sysctl KEY\n"
     "  stat PATH | statfs PATH | read PATH | write PATH CONTENT | mknod-open PATH MAJ MIN\n"
     "  sleep SECONDS | exit N | trap [--keep] | kill-self N | zombies N | hog MIB | help\n"
+    "  tty | ptrace-watch SECONDS MARKER\n"
     "Output is key=value lines; failures print `probe: op path: error` and exit 1.\n";
 
 /* nargs -1: the command checks its own optional arguments. */
@@ -613,6 +618,7 @@ static const struct {
     {"sleep", 1, cmd_sleep},     {"exit", 1, cmd_exit},
     {"trap", -1, cmd_trap},      {"kill-self", 1, cmd_kill_self},
     {"zombies", 1, cmd_zombies}, {"hog", 1, cmd_hog},
+    {"tty", 0, cmd_tty},         {"ptrace-watch", 2, cmd_ptrace_watch},
 };
 
 int main(int argc, char **argv)
