@@ -104,7 +104,7 @@ add() {  # name mode wrap rt...
   local root="$TMP/root-$name" rt="" a
   mkdir -p "$root"
   for a in "$@"; do rt+="$(q "$a") "; done
-  rt+="--root $(q "$root") run --bundle $(q "$BUNDLE")"
+  rt+="--root $(q "$root") run ${RUN_EXTRA:-}--bundle $(q "$BUNDLE")"
   # probe once outside hyperfine: a failing command would abort the whole run
   if (cd "$BUNDLE" && sh -c "$wrap $rt probe-$name") >"$TMP/probe.log" 2>&1; then
     entries+=("$name|$mode|$wrap|$rt")
@@ -120,7 +120,9 @@ if [ -n "$CORRAL" ] && [ -x "$CORRAL" ]; then
   failed=()
   add corral default "" "$CORRAL"
   add corral-nocg nocg "$WRAP" "$CORRAL" --cgroup-manager=disabled
-  if [ ${#failed[@]} = 2 ]; then   # not runnable yet: one line, not two
+  # --init: corral's PID 1 in front of /bin/true; its cost over a plain run.
+  RUN_EXTRA="--init " add corral-init default "" "$CORRAL"
+  if [ ${#failed[@]} -ge 2 ]; then   # not runnable yet: one line, not two
     echo "skip corral: $CORRAL run fails: ${failed[0]#*: }"
   else
     for f in "${failed[@]}"; do echo "skip $f"; done
