@@ -381,3 +381,76 @@ shell_config() {
 	grep -q no-such-command-here "$PTY_LOG" || fail "no error naming the command:" "$(cat "$PTY_LOG")"
 	assert_nothing_left
 }
+
+# exec -t: the same terminal for a process joining a running container (which has none).
+start_plain_sleeper() {
+	update_config 'args("sleep", "1000")'
+	corral run -d "$CID" </dev/null >/dev/null
+	track_pid "$(container_pid "$CID")"
+}
+
+@test "exec -t -d --console-socket: the master arrives, the process has its own pty as ctty" {
+	start_plain_sleeper
+	recvtty_start --mode record "$RECORD"
+	run --separate-stderr corral exec -t -d --console-socket "$SOCK" --pid-file "$BATS_TEST_TMPDIR/exec.pid" \
+		"$CID" probe tty
+	assert_status 0
+	recvtty_wait
+	[ "$RECVTTY_STATUS" -eq 0 ] || fail "corral-recvtty exited $RECVTTY_STATUS" "$(cat "$RECV_ERR")"
+	[ -s "$BATS_TEST_TMPDIR/exec.pid" ] || fail "no pid file after exec -d"
+	use_output "$RECV_OUT"
+	assert_kv fd_is_tty 1
+	local pts; pts=$(kv ptsname)
+	[[ "$pts" =~ ^/dev/pts/[0-9]+$ ]] || fail "TIOCGPTN on the master failed" "$output"
+	use_output "$RECORD"
+	assert_kv isatty0 1
+	assert_kv ttyname0 "$pts"
+	assert_kv ttyname2 "$pts"
+	assert_kv ctty 1
+	[ "$(kv sid)" = "$(kv pid)" ] || fail "not a session leader" "$output"
+	[ "$(kv tcpgrp)" = "$(kv pgid)" ] || fail "not the foreground process group" "$output"
+	# exec leaves /dev/console alone: the container has no terminal of its own.
+	[ "$(kv console_same)" != 1 ] || fail "exec bound its pty over /dev/console" "$output"
+}
+
+@test "exec -t -d without --console-socket, and --console-socket without -t, are refused" {
+	start_plain_sleeper
+	run --separate-stderr corral exec -t -d "$CID" true
+	assert_console_error
+	recvtty_start
+	run --separate-stderr corral exec -d --console-socket "$SOCK" "$CID" true
+	assert_console_error
+	refute_recvtty_received
+	run --separate-stderr corral exec -t --console-socket "$SOCK" "$CID" true
+	assert_console_error
+	refute_recvtty_received
+}
+
+@test "exec -t (foreground): a shell on the caller's pty: prompt, echo, size, Ctrl-C, exit code, termios restored" {
+	start_plain_sleeper
+	drive --rows 27 --cols 91 \
+		-e "expectl '# '" \
+		-e check-raw \
+		-e "send 'echo \"S=\$(stty size)\"\\r'" \
+		-e "expect '^S=27 91\\r'" \
+		-e "resize 35 120" \
+		-e "sleep 0.3" \
+		-e "send 'echo \"S=\$(stty size)\"\\r'" \
+		-e "expect '^S=35 120\\r'" \
+		-e "send 'sleep 100\\r'" \
+		-e "sleep 0.5" \
+		-e "send '\\x03'" \
+		-e "send 'echo rc=\$?\\r'" \
+		-e "expect '^rc=130\\r'" \
+		-e "send 'probe tty\\r'" \
+		-e "expect '^ctty=1\\r'" \
+		-e "send 'exit 5\\r'" \
+		-e "wait" \
+		-- "$CORRAL" --root "$STATE_ROOT" exec -t -e PS1='# ' "$CID" sh
+	assert_drive_ok
+	assert_kv outer_raw 1
+	assert_kv exit 5
+	assert_kv termios_restored 1
+	# The container itself is untouched by the exec'd shell's exit.
+	[ "$(state_field "$CID" status)" = running ]
+}
