@@ -41,6 +41,7 @@ void register_ps(CLI::App&, Globals&);
 void register_events(CLI::App&, Globals&);
 void register_update(CLI::App&, Globals&);
 void register_exec(CLI::App&, Globals&);
+void register_audit(CLI::App&, Globals&);
 
 // Validates an id and throws a CliError naming it when it is not acceptable.
 void check_id(const std::string& id);

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
          {cli::register_spec, cli::register_create, cli::register_start, cli::register_run,
           cli::register_state, cli::register_kill, cli::register_delete, cli::register_list,
           cli::register_features, cli::register_pause, cli::register_ps, cli::register_events,
-          cli::register_update, cli::register_exec})
+          cli::register_update, cli::register_exec, cli::register_audit})
         r(app, g);
 
     try {
@@ -77,7 +77,11 @@ int main(int argc, char** argv) {
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         log::configure(g.log_file, g.log_format == "json", g.debug);
         log::error(msg);
-        return 1;
+        // audit's contract: 1 is "isolation broken", so a bad command line is 2.
+        bool audit = false;
+        for (int i = 1; i < argc; ++i)
+            audit = audit || std::string_view(argv[i]) == "audit";
+        return audit && app.got_subcommand("audit") ? 2 : 1;
     } catch (const CliError& e) {
         log::error(e.message);
         return 1;
