@@ -58,6 +58,7 @@ Status load_container(const Request& req, Context& c) {
     auto spec = spec::load_config(st->bundle);
     if (!spec) return spec.error();
     c.pidfd = pidfd->release();
+    c.paused = status == runtime::ContainerStatus::Paused;
     c.config = std::move(*spec);
     c.target = {st->id, st->bundle, st->pid};
     c.state = std::move(*st);

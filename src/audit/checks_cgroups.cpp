@@ -144,14 +144,21 @@ void check_cgroups(const Context& c, Report& r) {
     Limits l = read_limits(groups);
     Check mem{"hardening.limits.memory", "cgroups", Kind::Hardening, Level::Info};
     mem.expected = "a memory limit";
-    mem.observed = l.memory.empty() ? "unknown" : unlimited(l.memory) ? "unlimited" : l.memory;
+    mem.observed = unlimited(l.memory) ? "unlimited" : l.memory;
     mem.explanation = "without one the container can exhaust the host's memory";
-    r.add(mem, !unlimited(l.memory));
+    if (l.memory.empty())
+        r.skip(mem, "no memory controller value readable for this process's group");
+    else
+        r.add(mem, !unlimited(l.memory));
     Check pids{"hardening.limits.pids", "cgroups", Kind::Hardening, Level::Info};
     pids.expected = "a pids limit";
-    pids.observed = l.pids.empty() ? "unknown" : unlimited(l.pids) ? "unlimited" : l.pids;
+    pids.observed = unlimited(l.pids) ? "unlimited" : l.pids;
     pids.explanation = "without one a fork bomb exhausts the host's pids";
-    r.add(pids, !unlimited(l.pids));
+    if (l.pids.empty())
+        r.skip(pids, "no pids controller value readable for this process's group (a root group "
+                     "has none)");
+    else
+        r.add(pids, !unlimited(l.pids));
     Check dev{"hardening.devices.unrestricted", "cgroups", Kind::Hardening, Level::Error};
     dev.expected = "a device allowlist";
     if (l.devices.empty()) {

@@ -66,8 +66,8 @@ void check_namespaces(const Context& c, Report& r) {
         // *_for_children: what the process's next children get. Anything but
         // its own namespace means it joined another one after start.
         if (auto kids = c.init.ns.find(type + "_for_children"); kids != c.init.ns.end()) {
-            Check k{"namespaces." + type + ".children", "namespaces", Kind::Conformance,
-                    Level::Warning};
+            Check k{"namespaces." + type + ".children", "namespaces",
+                    c.has_config() ? Kind::Conformance : Kind::Hardening, Level::Warning};
             k.expected = ns_text(type, mine->second);
             k.observed = ns_text(type, kids->second);
             k.explanation = kids->second == mine->second
@@ -112,7 +112,8 @@ void check_user(const Context& c, Report& r) {
                                    : "the process is not root on the host";
     r.add(root, s.euid != 0);
 
-    Check sg{"user.setgroups", "user", Kind::Conformance, Level::Info};
+    Check sg{"user.setgroups", "user", c.has_config() ? Kind::Conformance : Kind::Hardening,
+             Level::Info};
     sg.expected = "allow or deny";
     sg.observed = c.init.setgroups.empty() ? "unknown" : c.init.setgroups;
     sg.explanation = "deny means the container cannot drop supplementary groups";

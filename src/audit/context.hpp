@@ -24,6 +24,7 @@ struct Context {
     std::vector<MountEntry> host_mounts;          // the auditor's mountinfo
     UniqueFd root;                                // /proc/PID/root, for in-root lookups
     int pidfd = -1;                               // pins the audited process
+    bool paused = false;                          // a frozen container: never ptrace it
 
     bool has_config() const { return config.has_value(); }
     // The config's namespace entry of a /proc type name ("mnt" is "mount",
