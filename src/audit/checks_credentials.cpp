@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/context.hpp"
+#include "common/files.hpp"
 #include "runtime/capabilities.hpp"
 #include "seccomp/compile.hpp"
 
@@ -136,6 +137,39 @@ void check_seccomp_program(const Context& c, Report& r) {
     r.add(f, same);
 }
 
+// The LSM label of PID 1 against process.apparmorProfile/selinuxLabel, where
+// the host runs that LSM; /proc/PID/attr/* answers for whichever is active.
+void check_lsm(const Context& c, Report& r) {
+    Check l{"credentials.lsm", "credentials", Kind::Conformance, Level::Error};
+    std::string base = "/proc/" + std::to_string(c.init.pid) + "/attr/";
+    auto trim = [](std::string v) {
+        while (!v.empty() && (v.back() == '\n' || v.back() == '\0'))
+            v.pop_back();
+        return v;
+    };
+    auto aa = read_file("/sys/module/apparmor/parameters/enabled");
+    bool apparmor = aa && !aa->empty() && (*aa)[0] == 'Y';
+    bool selinux = access("/sys/fs/selinux/enforce", F_OK) == 0;
+    if (!apparmor && !selinux) {
+        r.skip(l, "no AppArmor or SELinux on this host: there is no label to check");
+        return;
+    }
+    const auto& p = *c.config->process;
+    std::string want = apparmor ? p.apparmor_profile : p.selinux_label;
+    auto got = read_file(base + (apparmor ? "apparmor/current" : "current"));
+    if (!got) {
+        r.skip(l, "the process's LSM label is not readable");
+        return;
+    }
+    std::string label = trim(*got);
+    l.expected = want.empty() ? "any (none configured)" : want;
+    l.observed = label;
+    // AppArmor prints "profile (enforce)"; the configured name is its first word.
+    bool ok = want.empty() || label == want || label.rfind(want + " ", 0) == 0;
+    l.explanation = ok ? "as configured" : "the process runs under another label";
+    r.add(l, ok);
+}
+
 } // namespace
 
 std::string cap_names(uint64_t mask) {
@@ -238,6 +272,7 @@ void check_credentials(const Context& c, Report& r) {
     sc.explanation = unfiltered.empty() ? "as configured" : "processes run without the filter";
     r.add(sc, unfiltered.empty());
     if (want_seccomp) check_seccomp_program(c, r);
+    check_lsm(c, r);
 }
 
 } // namespace corral::audit

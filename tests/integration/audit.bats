@@ -799,3 +799,16 @@ EOF
 	corral delete -f "$CID"
 	assert_nothing_left "$CID"
 }
+
+@test "LSM label: checked where AppArmor or SELinux runs, otherwise a skip that says why" {
+	start_ctr
+	audit_json "$CID"
+	local aa=N
+	[ -r /sys/module/apparmor/parameters/enabled ] && aa=$(cut -c1 /sys/module/apparmor/parameters/enabled)
+	if [ "$aa" != Y ] && [ ! -e /sys/fs/selinux/enforce ]; then
+		assert_check credentials.lsm skip
+		assert_check_field credentials.lsm explanation "no AppArmor or SELinux on this host"
+	else
+		assert_check credentials.lsm pass
+	fi
+}
