@@ -556,6 +556,13 @@ static int cmd_hog(char **a)
 /* In probe_tty.c: terminals and process inspection. */
 int cmd_tty(char **a);
 int cmd_ptrace_watch(char **a);
+/* In probe_init.c: PID 1 (corral-init) scenarios. */
+int cmd_orphans(char **a);
+int cmd_zombies_count(char **a);
+int cmd_term_worker(char **a);
+int cmd_setsid_sleeper(char **a);
+int cmd_sigstate(char **a);
+int cmd_proc_access(char **a);
 
 static int cmd_pid(char **a) { printf("pid=%d\n", (int)getpid()); return 0; }
 static int cmd_ppid(char **a) { printf("ppid=%d\n", (int)getppid()); return 0; }
@@ -595,6 +602,8 @@ static const char usage[] =
     "  stat PATH | statfs PATH | read PATH | write PATH CONTENT | mknod-open PATH MAJ MIN\n"
     "  sleep SECONDS | exit N | trap [--keep] | kill-self N | zombies N | hog MIB | help\n"
     "  tty | ptrace-watch SECONDS MARKER\n"
+    "  orphans N | zombies-count | term-worker SECONDS MARKER | setsid-sleeper SECONDS\n"
+    "  sigstate | proc-access PID|self\n"
     "Output is key=value lines; failures print `probe: op path: error` and exit 1.\n";
 
 /* nargs -1: the command checks its own optional arguments. */
@@ -619,6 +628,9 @@ static const struct {
     {"trap", -1, cmd_trap},      {"kill-self", 1, cmd_kill_self},
     {"zombies", 1, cmd_zombies}, {"hog", 1, cmd_hog},
     {"tty", 0, cmd_tty},         {"ptrace-watch", 2, cmd_ptrace_watch},
+    {"orphans", 1, cmd_orphans}, {"zombies-count", 0, cmd_zombies_count},
+    {"term-worker", 2, cmd_term_worker}, {"setsid-sleeper", 1, cmd_setsid_sleeper},
+    {"sigstate", 0, cmd_sigstate}, {"proc-access", 1, cmd_proc_access},
 };
 
 int main(int argc, char **argv)
