@@ -148,10 +148,18 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
         child_fail(errno, "open", "/proc/self/fd");
         fail_to_parent(sync_fd);
     }
-    // `run` blocks signals to forward them; the container starts clean.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // `run` blocks signals to forward them; the container starts clean. With
+    // corral's PID 1 everything stays blocked through its execveat instead:
+    // the kernel drops a signal to a namespace's init that has no handler,
+    // unless it is blocked, and blocked ones stay pending across exec, so a
+    // signal sent while created or right after start reaches corral-init's
+    // signalfd and then the command.
+    sigset_t mask;
+    if (plan.init.enabled)
+        sigfillset(&mask);
+    else
+        sigemptyset(&mask);
+    sigprocmask(SIG_SETMASK, &mask, nullptr);
     // Its own session, as with runc: the caller's terminal signals reach the
     // container only through corral, and a pty can become its terminal.
     setsid();

@@ -20,7 +20,12 @@ host_pid_of() {
 status_value() {
 	local l
 	while read -r l; do
-		[[ "$l" == "$2:"* ]] && { l=${l#*:}; echo $l; return 0; }
+		if [[ "$l" == "$2:"* ]]; then
+			local -a words
+			read -ra words <<<"${l#*:}"
+			echo "${words[*]}"
+			return 0
+		fi
 	done <"/proc/$1/status"
 	return 1
 }
@@ -75,7 +80,7 @@ batch_prefix() { new_id "$1-"; }
 # exit status goes to NAME/SUFFIX/rc, its stdout and stderr to NAME/SUFFIX/{out,err}. Every
 # fork costs here: the ids are tracked in one write, not one track_id each.
 run_batch() {
-	local name=$1 jobs=$2 dir=$BATS_TEST_TMPDIR/$1 running=0 id suffix
+	local jobs=$2 dir=$BATS_TEST_TMPDIR/$1 running=0 id suffix
 	shift 2
 	local -a pairs
 	mapfile -t pairs
@@ -97,13 +102,14 @@ run_batch() {
 	wait
 }
 
+# shellcheck disable=SC2034 # rc and err are for the caller
 # batch_result NAME SUFFIX: sets rc (the exit status recorded by run_batch, "none" when there
 # is none) and err (the run's stderr), without a fork.
 batch_result() {
-	local f=$BATS_TEST_TMPDIR/$1/$2
+	local dir=$BATS_TEST_TMPDIR/$1/$2
 	rc=none err=''
-	[ -f "$f/rc" ] && read -r rc <"$f/rc"
-	[ -s "$f/err" ] && err=$(<"$f/err")
+	[ -f "$dir/rc" ] && read -r rc <"$dir/rc"
+	[ -s "$dir/err" ] && err=$(<"$dir/err")
 	return 0
 }
 
@@ -114,8 +120,8 @@ batch_result() {
 batch_left_nothing() {
 	local prefix problems=() p d
 	prefix=$(batch_prefix "$1")
-	for d in $(ls -A "$STATE_ROOT" | grep -F -- "$prefix"); do
-		problems+=("state dir $STATE_ROOT/$d left behind")
+	for d in "$STATE_ROOT/$prefix"*; do
+		[ ! -e "$d" ] || problems+=("state dir $d left behind")
 	done
 	for p in $(grep -lF -- "/$prefix" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); do
 		pid_alive "$p" && problems+=("process $p still in a cgroup of $1: $(tr '\0' ' ' <"/proc/$p/cmdline")")
