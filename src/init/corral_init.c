@@ -116,6 +116,14 @@ int main(int argc, char** argv, char** envp) {
     /* No process of the container may ptrace us or open our /proc files. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
+    /* kill(-1) below reaches every process the caller may signal: only as the init of a pid
+     * namespace of its own is that "everything left in the container". Anywhere else (the
+     * program run by hand, a config without a pid namespace) it would be the host. */
+    if (getpid() != 1) {
+        errno = 0;
+        say("refusing to run: corral-init must be PID 1 of a new pid namespace", NULL);
+        return 2;
+    }
     if (argc < 5) {
         errno = 0;
         say("usage: corral-init GRACE_MS FLAGS EXE ARGV0 [ARGS...]", NULL);
