@@ -612,3 +612,14 @@ assert_oom_report() {
 	assert_oom_report
 	assert_nothing_left
 }
+
+@test "init: corral-init refuses to run anywhere but as PID 1 of a pid namespace" {
+	# Its kill(-1) would otherwise reach every process the caller may signal. Tried as pid 2 of
+	# a throwaway pid namespace, so even a regression could only hit that namespace.
+	local init=$CORRAL_BUILD/init/corral-init
+	[ -x "$init" ] || fail "no corral-init in the build ($init)"
+	run --separate-stderr unshare --pid --fork sh -c '"$1" 0 - /bin/true true; echo rc=$?' sh "$init"
+	assert_status 0
+	assert_line rc=2
+	[[ "$stderr" == *"must be PID 1 of a new pid namespace"* ]] || fail "stderr: $stderr"
+}
