@@ -19,12 +19,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -164,6 +166,13 @@ int main(int argc, char** argv, char** envp) {
         return 1;
     }
 
+    /* Fault-around maps the static binary 64 KiB at a time, so start-up leaves most of it
+     * resident although the loop below runs from a few pages: drop the text mappings (the
+     * pages stay in the page cache) and let the loop fault back what it uses. Halves PID 1's
+     * resident set (measured: 704 -> 344 kB). */
+    extern char __executable_start[], etext[];
+    uintptr_t text = (uintptr_t)__executable_start & ~(uintptr_t)4095;
+    madvise((void *)text, (size_t)((uintptr_t)etext - text), MADV_DONTNEED);
     int execed = 0, exited = 0, status = 0;
     long deadline = 0;
     for (;;) {
