@@ -180,7 +180,9 @@ lx['resources']['devices'].append({'allow': True, 'type': 'c', 'major': 10, 'min
 }
 
 @test "pause stops progress and resume continues it" {
-	update_config "args('sh', '-c', 'i=0; while :; do i=\$((i+1)); echo \$i >/tmp/count; sleep 0.02; done'); c['root']['readonly'] = False"
+	# The count is replaced by rename: a plain `echo >` truncates first, and a read racing it
+	# saw an empty file (a flake of the test, not of pause).
+	update_config "args('sh', '-c', 'i=0; while :; do i=\$((i+1)); echo \$i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.02; done'); c['root']['readonly'] = False"
 	corral_bg create "$CID"
 	corral start "$CID"
 	local count=$BUNDLE/rootfs/tmp/count a b
