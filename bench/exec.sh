@@ -44,6 +44,7 @@ fi
 # --- scratch dir: bundle, per-runtime state roots, results. Removed on exit, after every
 # container this script started has been deleted (by its id, with the runtime that made it).
 TMP=$(mktemp -d /tmp/corral-bench-exec.XXXXXX)
+. "$REPO/bench/lib.sh"
 started=()   # "id|wrap|runtime argv" of each container started
 HF_PID=""
 cleanup() {
@@ -62,12 +63,7 @@ trap 'exit 130' INT TERM
 # --- rootfs: busybox-static plus a symlink per applet; PID 1 sleeps, the exec'd process is
 # /bin/true. All runtimes share this one bundle (the root is read-only).
 BUNDLE=$TMP/bundle
-mkdir -p "$BUNDLE/rootfs/bin"
-cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
-for a in $("$BUNDLE/rootfs/bin/busybox" --list); do
-  # the applet list names busybox itself; linking it would clobber the binary
-  [ "$a" = busybox ] || ln -sf busybox "$BUNDLE/rootfs/bin/$a"
-done
+bench_busybox_rootfs "$BUNDLE/rootfs"
 
 # One config.json for every runtime: runc's default spec with PID 1 sleeping, no terminal,
 # and ociVersion 1.0.2 (crun 1.8.1 refuses the 1.2.0 that `corral spec` writes).
@@ -79,13 +75,7 @@ done
 # /sys/fs/cgroup (see startup.sh). Only the `run -d` needs that wrapper; exec with cgroups
 # disabled joins no cgroup and works without it, so the timed exec is wrapper-free when the
 # runtime allows (checked below, per runtime).
-CG2NS=$TMP/cg2ns
-cat >"$CG2NS" <<'EOF'
-#!/bin/sh
-mount -t cgroup2 none /sys/fs/cgroup && exec "$@"
-EOF
-chmod +x "$CG2NS"
-WRAP="unshare -m --propagation private $CG2NS"
+bench_cg2_wrapper
 
 # --- the contestants: for each, start a container once, try one exec, keep the exec command.
 # "default": each runtime's own cgroup handling on the host as it is (v1); exec joins the

@@ -45,6 +45,7 @@ fi
 
 # --- scratch dir: bundle, per-runtime state roots, results. Removed on exit.
 TMP=$(mktemp -d /tmp/corral-bench.XXXXXX)
+. "$REPO/bench/lib.sh"
 cleanup() {
   # `run` deletes its container at exit; this only matters after an interrupt,
   # where a half-run container could pin a v1 cgroup.
@@ -70,29 +71,15 @@ if [ -x "$MKROOTFS" ] && "$MKROOTFS" "$BUNDLE/rootfs" >/dev/null 2>&1 \
   :
 else
   rm -rf "$BUNDLE/rootfs"
-  mkdir -p "$BUNDLE/rootfs/bin"
-  cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
-  for a in $("$BUNDLE/rootfs/bin/busybox" --list); do
-    # the applet list names busybox itself; linking it would clobber the binary
-    [ "$a" = busybox ] || ln -sf busybox "$BUNDLE/rootfs/bin/$a"
-  done
+  bench_busybox_rootfs "$BUNDLE/rootfs"
 fi
 
 # One config.json for every runtime: runc's default spec, only args/terminal changed.
 (cd "$BUNDLE" && runc spec)
 "$PY" -c 'import json,sys; p=sys.argv[1]; c=json.load(open(p)); c["process"]["args"]=["/bin/true"]; c["process"]["terminal"]=False; json.dump(c,open(p,"w"),indent=2)' "$BUNDLE/config.json"
 
-# crun 1.8.1 refuses this v1/v2 hybrid host ("cgroups in hybrid mode not
-# supported"). It does run with its cgroup manager disabled inside a private
-# mount namespace where cgroup2 is mounted over /sys/fs/cgroup. The mount is
-# invisible to the host (private propagation) and vanishes with the namespace.
-CG2NS=$TMP/cg2ns
-cat >"$CG2NS" <<'EOF'
-#!/bin/sh
-mount -t cgroup2 none /sys/fs/cgroup && exec "$@"
-EOF
-chmod +x "$CG2NS"
-WRAP="unshare -m --propagation private $CG2NS"
+# crun needs a wrapper on this hybrid host (bench/lib.sh).
+bench_cg2_wrapper
 
 # --- the contestants: name|mode|wrapper|runtime argv (global flags included).
 # "default": each runtime's own cgroup handling on the host as it is (v1).
