@@ -16,6 +16,7 @@
 #include "common/child_error.hpp"
 #include "common/syscalls.hpp"
 #include "common/unique_fd.hpp"
+#include "ns/cgroup_view.hpp"
 #include "ns/paths.hpp"
 #include "ns/procfs.hpp"
 #include "ns/rootfs_steps.hpp"
@@ -130,6 +131,7 @@ bool move_idmapped(int root_fd, const MountPlan& m) {
 bool mount_one(int root_fd, const MountPlan& m) {
     const char* dest = m.destination.c_str();
     if (m.idmap) return move_idmapped(root_fd, m);
+    if (!m.cgroup_v1.empty()) return mount_cgroup_v1_view(root_fd, m);
     if (m.bind) return bind_one(root_fd, m);
     // procfs and sysfs only go onto plain directories: a symlinked /proc
     // would let the rootfs choose where the real procfs lands, and every

@@ -122,9 +122,10 @@ Result<MountPlan> plan_mount(const spec::Mount& m, const std::string& bundle,
     }
 
     if (m.type.empty()) return plain_error(what + ":", "no filesystem type");
-    // Both v2 hosts and v1/v2 hybrids get a cgroup2 view for now; a real v1
-    // layout needs one mount per controller and comes with the v1 manager.
-    p.fstype = m.type == "cgroup" ? "cgroup2" : m.type;
+    // create() decides, from the host's layout, whether "cgroup" stays
+    // cgroup2 or becomes the v1 view (cgroup_view.hpp).
+    p.cgroup_view = m.type == "cgroup";
+    p.fstype = p.cgroup_view ? "cgroup2" : m.type;
     p.source = m.source.empty() ? p.fstype : m.source;
     p.data = o.data;
     if (p.destination == "/proc" && p.fstype != "proc")

@@ -13,11 +13,21 @@
 
 namespace corral::ns {
 
+// One v1 hierarchy of a cgroup view (cgroup_view.hpp): the container's group
+// on the host, bound at <destination>/<name>; `links` are the names of its
+// other controllers ("cpu" -> "cpu,cpuacct").
+struct CgroupV1Bind {
+    std::string source;
+    std::string name;
+    std::vector<std::string> links;
+};
+
 struct MountPlan {
     std::string source;            // absolute host path for binds (relative sources resolved
                                    // against the bundle), the fs name otherwise
     std::string destination;       // absolute, lexically clean path inside the container
-    std::string fstype;            // "" for bind mounts; "cgroup" is planned as "cgroup2"
+    std::string fstype;            // "" for bind mounts; "cgroup" is planned as "cgroup2" and
+                                   // may become a v1 view at create (cgroup_view)
     unsigned long flags = 0;       // MS_* to set; binds carry MS_BIND (|MS_REC) here too and get
                                    // the rest through the MS_REMOUNT pass (no propagation bits)
     unsigned long clear_flags = 0; // MS_* asked off (rw, suid...): a bind remount starts from
@@ -40,6 +50,8 @@ struct MountPlan {
     // prepare_idmapped_mounts in the parent: the child only moves it into
     // place, as it may not fork the helper a mapping needs. -1 until then.
     int tree_fd = -1;
+    bool cgroup_view = false; // the config said "cgroup": the host's layout decides the view
+    std::vector<CgroupV1Bind> cgroup_v1; // non-empty: a tmpfs holding one bind per hierarchy
 };
 
 struct DevicePlan {

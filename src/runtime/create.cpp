@@ -10,12 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroups/layout.hpp"
 #include "cgroups/manager.hpp"
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
 #include "common/unix_socket.hpp"
 #include "init/embedded.hpp"
 #include "init/options.hpp"
+#include "ns/cgroup_view.hpp"
 #include "ns/idmap.hpp"
 #include "ns/idmapped_mount.hpp"
 #include "runtime/console.hpp"
@@ -206,6 +208,12 @@ Result<Created> create_container(const CreateRequest& req) {
             }
         }
     }
+
+    // After the groups exist (or were given up), so the view shows the
+    // container's own.
+    ns::plan_cgroup_view(plan.rootfs, cgroups::host_layout(),
+                         *cg ? (*cg)->paths() : std::map<std::string, std::string>{},
+                         cgroups::own_groups());
 
     std::string fifo = dir->file("exec.fifo");
     // 0622: the init may have dropped to any uid before it opens it.

@@ -296,18 +296,33 @@ others_of() { live_procs_of "$1" | grep -vx "$(container_pid "$1")" || true; }
 	assert_error 'events: --interval "soon"'
 }
 
-@test "cgroup namespace: every hierarchy shows / inside, and the cgroup2 mount is the container's group" {
-	update_config "args('sh', '-c', 'cat /proc/self/cgroup; echo procs; cat /sys/fs/cgroup/cgroup.procs')"
+@test "cgroup namespace: every hierarchy shows / inside, and /sys/fs/cgroup shows the container's groups" {
+	# v2: the cgroup2 mount is the container's group. v1/hybrid: as with runc, a read-only
+	# tmpfs holding the container's group of every hierarchy (cgroup_view.hpp).
+	local files=/sys/fs/cgroup/cgroup.procs
+	[ "$CG" = v2 ] || files="/sys/fs/cgroup/memory/cgroup.procs /sys/fs/cgroup/pids/cgroup.procs"
+	update_config "args('sh', '-c', 'cat /proc/self/cgroup; for f in $files; do echo procs; cat \$f; done; ls /sys/fs/cgroup')"
 	run corral run "$CID"
 	assert_status 0
-	local l n=0
+	local l n=0 procs=0 next=''
 	for l in "${lines[@]}"; do
 		[ "$l" = procs ] && break
 		n=$((n + 1))
 		[[ "$l" == *:/ ]] || fail "not the namespace root: $l" "$output"
 	done
 	[ "$n" -ge 1 ]
-	assert_line 1
+	# Each group holds exactly the container's sh (pid 1) and its cat.
+	for l in "${lines[@]}"; do
+		if [ "$l" = procs ]; then next=1 procs=$((procs + 1)); elif [ -n "$next" ]; then
+			[ "$l" = 1 ] || fail "first pid of a group is not the container's init: $l" "$output"
+			next=''
+		fi
+	done
+	[ "$procs" -eq "$(wc -w <<<"$files")" ] || fail "expected one group per file" "$output"
+	if [ "$CG" = v1 ]; then
+		for l in memory pids devices freezer; do [ ! -d "$CGROUP_ROOT/$l" ] || assert_line "$l"; done
+		[ ! -d "$CGROUP_ROOT/unified" ] || assert_line unified
+	fi
 }
 
 @test "a limit the host cannot enforce is a clear error and leaves nothing behind" {
