@@ -23,3 +23,96 @@ EOS
   chmod +x "$CG2NS"
   WRAP="unshare -m --propagation private $CG2NS"
 }
+
+# --- helpers of parallel.sh, memory.sh, profile.sh and cycle.sh ---------------------------------
+
+# bench_install PKG...: apt-get install the given packages (none: nothing), once, quietly.
+bench_install() {
+  [ $# -gt 0 ] || return 0
+  echo "installing: $*"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# bench_find_corral: sets CORRAL, unless already set, to $REPO/build/corral or
+# /usr/local/bin/corral, whichever exists first; empty when neither does.
+bench_find_corral() {
+  local c
+  [ -n "${CORRAL:-}" ] && return 0
+  for c in "$REPO/build/corral" /usr/local/bin/corral; do
+    [ -x "$c" ] && { CORRAL=$c; return 0; }
+  done
+  CORRAL=""
+}
+
+# bench_corral_bundle DIR ARG...: a bundle in DIR for the command ARG...: the busybox-static
+# rootfs and `corral spec` (runc spec when there is no corral), with process.args=ARG...,
+# terminal=false and ociVersion 1.0.2 (crun 1.8.1 refuses the 1.2.0 that `corral spec` writes).
+# Every runtime gets this same bundle.
+bench_corral_bundle() {
+  local dir=$1
+  shift
+  mkdir -p "$dir"
+  bench_busybox_rootfs "$dir/rootfs"
+  if [ -n "${CORRAL:-}" ] && [ -x "$CORRAL" ]; then
+    (cd "$dir" && "$CORRAL" spec >/dev/null)
+  else
+    (cd "$dir" && runc spec)
+  fi
+  /usr/bin/python3 -c 'import json,sys; p=sys.argv[1]; c=json.load(open(p)); c["ociVersion"]="1.0.2"; c["process"]["args"]=sys.argv[2:]; c["process"]["terminal"]=False; json.dump(c,open(p,"w"),indent=2)' \
+    "$dir/config.json" "$@"
+}
+
+# bench_host_line: one markdown line naming the date, load average, kernel and versions; says
+# "machine busy with other test runs" when the 1-minute load average is above 1.
+bench_host_line() {
+  local load v_corral="-" busy=""
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  awk -v l="${load%% *}" 'BEGIN { exit !(l > 1) }' && busy=" (machine busy with other test runs)"
+  [ -n "${CORRAL:-}" ] && v_corral=$("$CORRAL" --version 2>/dev/null | head -1 | awk '{print $NF}')
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), load average $load$busy; kernel $(uname -r), $(nproc) CPUs;" \
+    "corral $v_corral$( [ -d "$REPO/.git" ] && echo " ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null))")," \
+    "runc $(runc --version 2>/dev/null | awk 'NR==1{print $3}'), crun $(crun --version 2>/dev/null | awk 'NR==1{print $3}')"
+}
+
+# bench_contestants: sets CONTESTANTS to "name|mode|wrap|runtime argv" lines, the argv shell-quoted
+# and ending in a private `--root $TMP/root-NAME`: runc and corral in mode "default" (each
+# runtime's own cgroup handling), crun and corral-nocg in mode "nocg" (--cgroup-manager=disabled,
+# run in the cgroup2 wrapper where they must be). Calls bench_cg2_wrapper. corral only when
+# $CORRAL is executable.
+bench_contestants() {
+  local n
+  bench_cg2_wrapper
+  for n in runc corral crun corral-nocg; do mkdir -p "$TMP/root-$n"; done
+  CONTESTANTS=("runc|default||runc --root $(printf %q "$TMP/root-runc")")
+  [ -n "${CORRAL:-}" ] && [ -x "$CORRAL" ] &&
+    CONTESTANTS+=("corral|default||$(printf %q "$CORRAL") --root $(printf %q "$TMP/root-corral")")
+  CONTESTANTS+=("crun|nocg|$WRAP|crun --cgroup-manager=disabled --root $(printf %q "$TMP/root-crun")")
+  [ -n "${CORRAL:-}" ] && [ -x "$CORRAL" ] &&
+    CONTESTANTS+=("corral-nocg|nocg|$WRAP|$(printf %q "$CORRAL") --cgroup-manager=disabled --root $(printf %q "$TMP/root-corral-nocg")")
+  return 0
+}
+
+# bench_delete_all: `delete -f` of every container left in the contestants' state roots (in the
+# wrapper where the contestant has one), e.g. after an interrupt. Only our private roots.
+bench_delete_all() {
+  local e wrap rt id
+  for e in "${CONTESTANTS[@]}"; do
+    IFS="|" read -r _ _ wrap rt <<<"$e"
+    for id in $(sh -c "$rt list -q" 2>/dev/null); do
+      sh -c "$wrap $rt delete -f $id" >/dev/null 2>&1 || true
+    done
+  done
+}
+
+# bench_rmdir_cgroups TAG: removes (rmdir, deepest first, only when empty) every cgroup directory
+# below /sys/fs/cgroup whose name contains TAG: the groups of containers whose ids carry TAG
+# that a runtime left behind. Names each one on stderr, since a leftover group is a runtime bug.
+bench_rmdir_cgroups() {
+  local d
+  [ -n "$1" ] || return 0
+  find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d -name "*$1*" 2>/dev/null | sort -r |
+    while read -r d; do
+      echo "left behind by a runtime, removed: $d" >&2
+      rmdir "$d" 2>/dev/null || echo "  (rmdir failed: not empty?)" >&2
+    done
+}
