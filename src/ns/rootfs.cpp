@@ -16,7 +16,9 @@
 #include "common/child_error.hpp"
 #include "common/syscalls.hpp"
 #include "common/unique_fd.hpp"
+#include "ns/bind_sources.hpp"
 #include "ns/cgroup_view.hpp"
+#include "ns/copy_up.hpp"
 #include "ns/paths.hpp"
 #include "ns/procfs.hpp"
 #include "ns/rootfs_steps.hpp"
@@ -90,11 +92,11 @@ bool after_mount(int root_fd, const MountPlan& m, const struct stat* bind_src) {
     return true;
 }
 
-bool bind_one(int root_fd, const MountPlan& m) {
+bool bind_one(int root_fd, const MountPlan& m, int parent_fd) {
     const char* dest = m.destination.c_str();
     // The source is pinned by fd so the type we create the mountpoint for,
     // the inode we bind and the one we later verify are the same object.
-    UniqueFd src(::open(m.source.c_str(), O_PATH | O_CLOEXEC));
+    UniqueFd src(parent_fd >= 0 ? parent_fd : ::open(m.source.c_str(), O_PATH | O_CLOEXEC));
     if (!src) return child_fail(errno, "open mount source", m.source.c_str());
     struct stat st {};
     if (::fstat(src.get(), &st) != 0)
@@ -128,11 +130,22 @@ bool move_idmapped(int root_fd, const MountPlan& m) {
     return after_mount(root_fd, m, &st);
 }
 
-bool mount_one(int root_fd, const MountPlan& m) {
+bool copy_up(int root_fd, const MountPlan& m, int covered) {
+    const char* dest = m.destination.c_str();
+    UniqueFd top(detail::reopen_mount_root(root_fd, dest, nullptr));
+    if (!top) return child_fail(errno, "reopen mount", dest);
+    UniqueFd dir(::openat(top.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return child_fail(errno, "open", dest);
+    if (!copy_tree(covered, dir.get(), dest)) return false;
+    if ((m.flags & MS_RDONLY) && !detail::remount_bind(top.get(), m.flags, 0, dest)) return false;
+    return true;
+}
+
+bool mount_one(int root_fd, const MountPlan& m, size_t index) {
     const char* dest = m.destination.c_str();
     if (m.idmap) return move_idmapped(root_fd, m);
     if (!m.cgroup_v1.empty()) return mount_cgroup_v1_view(root_fd, m);
-    if (m.bind) return bind_one(root_fd, m);
+    if (m.bind) return bind_one(root_fd, m, parent_opened_source(index));
     // procfs and sysfs only go onto plain directories: a symlinked /proc
     // would let the rootfs choose where the real procfs lands, and every
     // later procfs write depends on it (CVE-2019-16884).
@@ -144,13 +157,22 @@ bool mount_one(int root_fd, const MountPlan& m) {
         return child_fail(errno, "create mountpoint", dest);
     }
     if (!refuse_procfs_target(dst.get(), m)) return false;
+    // What the tmpfs will cover stays readable through this fd.
+    UniqueFd covered;
+    if (m.tmpcopyup) {
+        covered.reset(::openat(dst.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!covered) return child_fail(errno, "open", dest);
+    }
     char dp[40];
-    if (::mount(m.source.c_str(), fd_path(dp, sizeof dp, dst.get()), m.fstype.c_str(), m.flags,
+    // A read-only tmpfs is filled first and made read-only after.
+    unsigned long flags = m.tmpcopyup ? m.flags & ~MS_RDONLY : m.flags;
+    if (::mount(m.source.c_str(), fd_path(dp, sizeof dp, dst.get()), m.fstype.c_str(), flags,
                 m.data.empty() ? nullptr : m.data.c_str()) != 0) {
         char op[96];
         std::snprintf(op, sizeof op, "mount %s", m.fstype.c_str());
         return child_fail(errno, op, dest);
     }
+    if (covered && !copy_up(root_fd, m, covered.get())) return false;
     return after_mount(root_fd, m, nullptr);
 }
 
@@ -228,8 +250,8 @@ bool prepare_rootfs(const RootfsPlan& plan) {
     // Opened after the self-bind so every lookup starts on the new mount.
     UniqueFd root(::open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return child_fail(errno, "open rootfs", rootfs);
-    for (const MountPlan& m : plan.mounts)
-        if (!mount_one(root.get(), m)) return false;
+    for (size_t i = 0; i < plan.mounts.size(); ++i)
+        if (!mount_one(root.get(), plan.mounts[i], i)) return false;
     if (plan.create_default_devices && !detail::setup_dev(root.get(), plan)) return false;
     return true;
 }

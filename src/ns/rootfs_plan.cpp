@@ -93,7 +93,9 @@ Result<MountPlan> plan_mount(const spec::Mount& m, const std::string& bundle,
                            "tools replace");
 
     MountOptions o = parse_mount_options(m.options);
-    if (o.tmpcopyup) return plain_error(what + ":", "tmpcopyup is not supported yet");
+    if (o.tmpcopyup && (o.bind || m.type != "tmpfs"))
+        return plain_error(what + ":", "tmpcopyup needs a tmpfs");
+    p.tmpcopyup = o.tmpcopyup;
     p.bind = o.bind || m.type == "bind";
     p.recursive = o.recursive;
     p.flags = o.flags;

@@ -50,6 +50,7 @@ struct MountPlan {
     // prepare_idmapped_mounts in the parent: the child only moves it into
     // place, as it may not fork the helper a mapping needs. -1 until then.
     int tree_fd = -1;
+    bool tmpcopyup = false;   // a tmpfs starting with a copy of what it covers (copy_up.hpp)
     bool cgroup_view = false; // the config said "cgroup": the host's layout decides the view
     std::vector<CgroupV1Bind> cgroup_v1; // non-empty: a tmpfs holding one bind per hierarchy
 };

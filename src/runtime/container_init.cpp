@@ -13,6 +13,7 @@
 
 #include "common/child_error.hpp"
 #include "common/syscalls.hpp"
+#include "ns/bind_sources.hpp"
 #include "ns/paths.hpp"
 #include "ns/rootfs.hpp"
 #include "runtime/console.hpp"
@@ -108,6 +109,19 @@ int open_exec_fifo(const Plan& plan) {
 // the namespace's root, so setup runs as it and files get mapped owners.
 // A joined namespace has its maps already; EINVAL there means it does not
 // map 0, and setup goes on with the caller's ids.
+bool receive_bind_sources(const Plan& plan, int sync_fd) {
+    const auto& mounts = plan.rootfs.mounts;
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        if (!ns::source_opened_by_parent(mounts[i], i)) continue;
+        int fd = -1;
+        if (recv_frame_fd(sync_fd, &g_frame, &fd) < 0 || g_frame.type != Msg::MountSourceFd ||
+            fd < 0)
+            return child_fail(EPROTO, "receive mount source", mounts[i].source.c_str());
+        ns::set_parent_opened_source(i, fd);
+    }
+    return true;
+}
+
 bool enter_user_namespace(const Plan& plan, int sync_fd) {
     bool created = plan.namespaces.creates(CLONE_NEWUSER);
     bool joined = false;
@@ -122,6 +136,7 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
         if (send_frame(sync_fd, Msg::IdMapRequest, 0, nullptr, 0) < 0) _exit(1);
         if (expect_frame(sync_fd, Msg::IdMapDone, &g_frame) < 0) _exit(1);
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (plan.bind_sources_from_parent && !receive_bind_sources(plan, sync_fd)) return false;
     }
     if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
         return child_fail(errno, "setresgid", "0 in the user namespace");

@@ -17,6 +17,7 @@
 #include "common/unix_socket.hpp"
 #include "init/embedded.hpp"
 #include "init/options.hpp"
+#include "ns/bind_sources.hpp"
 #include "ns/cgroup_view.hpp"
 #include "ns/idmap.hpp"
 #include "ns/idmapped_mount.hpp"
@@ -230,6 +231,8 @@ Result<Created> create_container(const CreateRequest& req) {
         plan.init.memfd = init_memfd.get();
     }
     plan.lock_fd = dir->fd();
+    plan.bind_sources_from_parent =
+        plan.setup_rootfs && plan.namespaces.creates(CLONE_NEWUSER) && geteuid() == 0;
     plan.new_keyring = !req.no_new_keyring;
 
     int sv[2];
@@ -306,6 +309,13 @@ Result<Created> create_container(const CreateRequest& req) {
         CORRAL_TRY(ns::write_id_maps(init, lx.uid_mappings, lx.gid_mappings, deny));
         if (send_frame(parent_sock.get(), Msg::IdMapDone, 0, nullptr, 0) < 0)
             return sys_error("write sync socket");
+        if (plan.bind_sources_from_parent) {
+            auto sources = ns::open_bind_sources(init, plan.rootfs);
+            if (!sources) return sources.error();
+            for (const UniqueFd& fd : *sources)
+                if (send_frame_fd(parent_sock.get(), Msg::MountSourceFd, fd.get()) < 0)
+                    return sys_error("write sync socket");
+        }
     }
 
     st.pid = init;

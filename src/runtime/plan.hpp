@@ -63,6 +63,9 @@ struct Plan {
     // unshared after that (CgroupsPlaced), or its v1 roots would be the
     // caller's groups.
     bool cgroupns_after_placement = false;
+    // A new user namespace under a root corral: the bind sources come from
+    // corral as fds after the id maps (ns/bind_sources.hpp).
+    bool bind_sources_from_parent = false;
 };
 
 // The init reopens the exec fifo through this process's fd directory in the

@@ -34,6 +34,8 @@ const char* msg_name(Msg m) {
         return "cgroups-placed";
     case Msg::ConsoleFd:
         return "console-fd";
+    case Msg::MountSourceFd:
+        return "mount-source-fd";
     }
     return "unknown";
 }

@@ -48,9 +48,10 @@ enum class Msg : uint32_t {
     SeccompFd,
     CgroupsPlaced,
     ConsoleFd,
+    MountSourceFd,
 };
 // The highest message type; decode_frame and the fuzz oracle bound types by it.
-inline constexpr Msg kLastMsg = Msg::ConsoleFd;
+inline constexpr Msg kLastMsg = Msg::MountSourceFd;
 
 const char* msg_name(Msg m);
 

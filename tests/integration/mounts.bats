@@ -245,3 +245,37 @@ c["root"]["readonly"] = False; lx["readonlyPaths"] = ["/proc/sys", "/opt/ro-dir"
 	[ -e "$BUNDLE/rootfs/opt/f" ]
 	[ ! -e "$BUNDLE/rootfs/opt/ro-dir/f" ]
 }
+
+@test "tmpfs with tmpcopyup starts with a copy of the directory it covers; the image is untouched" {
+	local seed=$BUNDLE/rootfs/opt/seed
+	mkdir -p "$seed/sub"
+	echo hello >"$seed/file"
+	chown 0:456 "$seed/file" # readable by root without CAP_DAC_OVERRIDE (default caps)
+	chmod 0640 "$seed/file"
+	echo deep >"$seed/sub/deep"
+	chmod 0711 "$seed/sub"
+	ln -s ../file "$seed/sub/link"
+	mkfifo "$seed/fifo"
+	update_config "args('sh', '-c', 'cat /opt/seed/file /opt/seed/sub/deep /opt/seed/sub/link; stat -c \"%u:%g %a %F\" /opt/seed/file /opt/seed/sub /opt/seed/sub/link /opt/seed/fifo; echo new >/opt/seed/file; probe mounts')
+mount('/opt/seed', 'tmpfs', 'tmpfs', 'tmpcopyup', 'size=1m', 'ro')"
+	run corral run "$CID"
+	assert_status 0
+	assert_line hello
+	assert_line deep
+	[ "$(grep -c '^hello$' <<<"$output")" -eq 2 ] # the symlink, copied as a symlink
+	assert_line "0:456 640 regular file"
+	assert_line "0:0 711 directory"
+	assert_line "0:0 777 symbolic link"
+	assert_line "0:0 644 fifo"
+	assert_output_contains "can't create /opt/seed/file: Read-only file system"
+	[ "$(mnt_field /opt/seed fstype)" = tmpfs ]
+	assert_mnt_opt /opt/seed ro
+	[ "$(cat "$seed/file")" = hello ]
+}
+
+@test "tmpcopyup on anything but a tmpfs is refused by name" {
+	update_config "args('true')
+mount('/opt', 'proc', 'proc', 'tmpcopyup')"
+	run --separate-stderr corral run "$CID"
+	assert_error "mount /opt: tmpcopyup needs a tmpfs"
+}

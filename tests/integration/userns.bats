@@ -126,3 +126,35 @@ mount('/m', 'overlay', 'overlay', 'lowerdir=$BATS_TEST_TMPDIR/lower,upperdir=$BA
 mount('/m', 'ramfs', 'ramfs')
 EOF2
 }
+
+@test "bind sources under a root-only directory work: corral opens them, not the mapped root" {
+	# podman keeps /etc/hosts and friends in a 0700 runroot; the container's root is uid
+	# $HOST_BASE on the host and could not reach them by path.
+	local private=$BATS_TEST_TMPDIR/private
+	mkdir -m 0700 "$private"
+	mkdir "$private/vol"
+	echo host-data >"$private/file"
+	chown "$HOST_BASE:$HOST_BASE" "$private/vol"
+	userns "args('sh', '-c', 'cat /f; echo made >/vol/new && echo wrote; probe ids')
+mount('/f', 'bind', '$private/file', 'bind', 'ro')
+mount('/vol', 'bind', '$private/vol', 'rbind', 'rw')"
+	run corral run "$CID"
+	assert_status 0
+	assert_line host-data
+	assert_line wrote
+	assert_kv uid 0
+	[ "$(stat -c %u "$private/vol/new")" = "$HOST_BASE" ]
+	# Read-only stays read-only, and the source's mount flags came along.
+	userns "args('sh', '-c', 'echo x >/f || echo denied')
+mount('/f', 'bind', '$private/file', 'bind', 'ro')"
+	run corral run "$CID"
+	assert_line denied
+	[ "$(cat "$private/file")" = host-data ]
+}
+
+@test "a bind source that does not exist is a clear error naming it, nothing left behind" {
+	userns "args('true')
+mount('/f', 'bind', '$BATS_TEST_TMPDIR/nope', 'bind')"
+	run --separate-stderr corral run "$CID"
+	assert_error "$BATS_TEST_TMPDIR/nope" "no such file"
+}

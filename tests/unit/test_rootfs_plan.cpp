@@ -181,7 +181,13 @@ TEST_CASE("plan: mount errors") {
     s.mounts = {mnt("/x", "", "tmpfs", {})};
     CHECK_FALSE(plan_rootfs(s, b.dir.string(), false).ok());
     s.mounts = {mnt("/x", "tmpfs", "tmpfs", {"tmpcopyup"})};
-    CHECK_FALSE(plan_rootfs(s, b.dir.string(), false).ok());
+    plan = plan_rootfs(s, b.dir.string(), false);
+    REQUIRE(plan.ok());
+    CHECK(plan->mounts[0].tmpcopyup);
+    s.mounts = {mnt("/x", "proc", "proc", {"tmpcopyup"})};
+    plan = plan_rootfs(s, b.dir.string(), false);
+    REQUIRE_FALSE(plan.ok());
+    CHECK(plan.error().message() == "mount /x: tmpcopyup needs a tmpfs");
     s.mounts = {mnt("/x", "bind", "volume", {"rbind", "idmap"})};
     plan = plan_rootfs(s, b.dir.string(), false);
     REQUIRE_FALSE(plan.ok());
