@@ -2,7 +2,7 @@
 # Installs what corral needs to build and test, from Debian 12 packages.
 # Quiet and quick when everything is already there.
 set -eu
-pkgs="cmake g++ make pkg-config git libseccomp-dev libcap-dev nlohmann-json3-dev libspdlog-dev \
+pkgs="cmake g++ make pkg-config git libseccomp-dev libcap-dev nlohmann-json3-dev \
 libcli11-dev doctest-dev busybox-static bats python3 clang-format iproute2 util-linux"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs runc crun hyperfine time uidmap qemu-system-x86 cpio kmod xz-utils \
 podman conmon containerd umoci catatonit"

@@ -145,7 +145,14 @@ Status destroy_container(const ContainerState& st, const std::string& dir_path) 
 
 Status delete_container(const StateStore& store, const std::string& id, bool force) {
     auto dir = store.open(id);
-    if (!dir) return dir.error();
+    if (!dir) {
+        // As runc: forcing the delete of a container that is not there
+        // succeeds, so a caller's cleanup after a failed create is quiet
+        // (podman and the containerd shim both issue one).
+        std::string path = store.root() + "/" + id;
+        if (force && ::access(path.c_str(), F_OK) != 0 && errno == ENOENT) return {};
+        return dir.error();
+    }
     auto st = dir->load();
     if (!st) {
         // A create killed before its first save leaves no usable state; with

@@ -10,6 +10,8 @@
 //   [only with a new user namespace]
 //          <── IdMapRequest                  init waits before anything needing ids
 //          ──> IdMapDone                     uid_map/gid_map written
+//          ──> MountSourceFd + fd, per bind   root corral only: sources opened in the
+//                                            init's mount namespace (ns/bind_sources.hpp)
 //          <── RuntimeHooks                  mounts prepared, before pivot_root
 //          ──> RuntimeHooksDone{state json}  prestart + createRuntime ran
 //   [only with process.terminal]

@@ -211,6 +211,17 @@ running_trap() {
 	done
 }
 
+@test "delete -f of an unknown id succeeds quietly, as runc's (callers clean up after a failed create)" {
+	run --separate-stderr corral delete -f nosuch-container
+	assert_status 0
+	[ -z "$output" ] && [ -z "$stderr" ]
+	run --separate-stderr corral delete --force nosuch-container
+	assert_status 0
+	# An invalid id is still refused.
+	run --separate-stderr corral delete -f ../x
+	assert_error "../x"
+}
+
 @test "create of an existing id fails and leaves the first container alone" {
 	created_container 'args("probe", "trap")'
 	pid=$(container_pid "$CID")
