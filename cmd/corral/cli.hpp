@@ -43,6 +43,9 @@ void register_update(CLI::App&, Globals&);
 void register_exec(CLI::App&, Globals&);
 void register_audit(CLI::App&, Globals&);
 
+// Opens the --log file (throws CliError when it cannot be opened).
+void setup_log(const Globals& g);
+
 // Validates an id and throws a CliError naming it when it is not acceptable.
 void check_id(const std::string& id);
 std::string state_root(const Globals& g);

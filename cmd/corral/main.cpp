@@ -14,6 +14,10 @@ void check_id(const std::string& id) {
     check(spec::validate_container_id(id));
 }
 
+void setup_log(const Globals& g) {
+    check(log::configure(g.log_file, g.log_format == "json", g.debug));
+}
+
 std::string state_root(const Globals& g) {
     return g.root.empty() ? runtime::default_state_root() : g.root;
 }
@@ -55,12 +59,9 @@ constexpr Verb kVerbs[] = {
     {"audit", corral::cli::register_audit},
 };
 
-// The verb's registration when argv names one: the first argument that is
-// neither a global option nor its value. Setting up every verb's options
-// was a fifth of the user-space instructions of a start (callgrind), so only
-// the verb in use gets them; without a known verb (help, a typo) all verbs
-// are registered, so help and "unknown command" see every one.
-corral::cli::Register verb_of(int argc, char** argv) {
+// The first argument that is neither a global option nor its value: the verb
+// ("" when there is none, as for --help and --version).
+std::string_view verb_word(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "--root" || a == "--log" || a == "--log-format" || a == "--rootless" ||
@@ -68,12 +69,21 @@ corral::cli::Register verb_of(int argc, char** argv) {
             ++i;
             continue;
         }
-        if (!a.empty() && a[0] == '-') continue;
-        if (a == "resume") return corral::cli::register_pause;
-        for (const Verb& v : kVerbs)
-            if (v.name == a) return v.add;
-        return nullptr;
+        if (a.empty() || a[0] != '-') return a;
+        // An option we do not know may take a value that looks like a verb:
+        // leave the whole command line to CLI11, which names the option.
+        std::string_view name = a.substr(0, a.find('='));
+        if (name != "--root" && name != "--log" && name != "--log-format" && name != "--rootless" &&
+            name != "--cgroup-manager" && name != "--debug" && name != "--systemd-cgroup" &&
+            name != "-h" && name != "--help" && name != "-v" && name != "--version")
+            return {};
     }
+    return {};
+}
+
+const Verb* find_verb(std::string_view word) {
+    for (const Verb& v : kVerbs)
+        if (v.name == word) return &v;
     return nullptr;
 }
 
@@ -107,8 +117,17 @@ int main(int argc, char** argv) {
     app.add_option("--cgroup-manager", g.cgroup_manager, "cgroupfs, systemd or disabled")
         ->check(CLI::IsMember({"cgroupfs", "systemd", "disabled"}));
 
-    if (cli::Register only = verb_of(argc, argv))
-        only(app, g);
+    // Setting up every verb's options was a fifth of the user-space
+    // instructions of a start (callgrind), so only the verb in use gets them;
+    // without one (help, --version) all verbs are registered.
+    std::string_view word = verb_word(argc, argv);
+    const Verb* verb = find_verb(word);
+    if (!word.empty() && !verb) {
+        log::error("unknown command \"" + std::string(word) + "\"");
+        return 1;
+    }
+    if (verb)
+        (verb->add ? verb->add : cli::register_pause)(app, g);
     else
         for (const Verb& v : kVerbs)
             if (v.add) v.add(app, g);
@@ -120,7 +139,7 @@ int main(int argc, char** argv) {
         std::string msg = e.what();
         for (auto& c : msg)
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        (void)log::configure(g.log_file, g.log_format == "json", g.debug);
         log::error(msg);
         // audit's contract: 1 is "isolation broken", so a bad command line is 2.
         bool audit = false;

@@ -30,7 +30,7 @@ void register_audit(CLI::App& app, Globals& g) {
     cmd->add_option("--pid", f->pid, "audit any process (hardening checks only)");
     cmd->add_option("id", f->id, "container id");
     cmd->callback([f, cmd, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         // Every failure before a report exists is exit 2: CI must tell "the
         // container is not isolated" from "the audit did not happen".
         auto fail = [&](const std::string& msg) {

@@ -23,7 +23,7 @@ void register_simple(CLI::App& app, Globals& g, const char* name, const char* he
     auto* cmd = app.add_subcommand(name, help);
     cmd->add_option("id", *id, "container id")->required();
     cmd->callback([id, &g, op] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(*id);
         check(op(runtime::StateStore(state_root(g)), *id));
     });
@@ -108,7 +108,7 @@ void register_ps(CLI::App& app, Globals& g) {
     cmd->allow_extras(false);
     cmd->prefix_command(false);
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(f->id);
         auto pids = runtime::container_pids(runtime::StateStore(state_root(g)), f->id);
         check(pids);
@@ -135,7 +135,7 @@ void register_events(CLI::App& app, Globals& g) {
     cmd->add_option("--interval", f->interval, "stats interval (default 5s)");
     cmd->add_option("id", f->id, "container id")->required();
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(f->id);
         int ms = parse_interval_ms(f->interval);
         check(

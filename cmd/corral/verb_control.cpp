@@ -20,7 +20,7 @@ void register_kill(CLI::App& app, Globals& g) {
     cmd->add_option("id", f->id, "container id")->required();
     cmd->add_option("signal", f->signal, "signal name or number (default SIGTERM)");
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(f->id);
         auto sig = parse_signal(f->signal);
         check(sig);
@@ -38,7 +38,7 @@ void register_delete(CLI::App& app, Globals& g) {
     cmd->add_flag("-f,--force", f->force, "kill a running container first");
     cmd->add_option("id", f->id, "container id")->required();
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(f->id);
         check(runtime::delete_container(runtime::StateStore(state_root(g)), f->id, f->force));
     });

@@ -36,10 +36,14 @@ void register_exec(CLI::App& app, Globals& g) {
     // command's own flags must not be read as ours.
     cmd->prefix_command();
     cmd->callback([r, cmd, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         std::vector<std::string> rest = cmd->remaining();
         if (rest.empty()) throw CliError{"exec: a container id is required"};
         r->id = rest.front();
+        // prefix_command hands over the first word it does not know: before
+        // the id, that is a flag we lack, not an id.
+        if (r->id.size() > 1 && r->id[0] == '-')
+            throw CliError{"exec: unknown flag " + r->id + " (flags go before the container id)"};
         check_id(r->id);
         size_t first = rest.size() > 1 && rest[1] == "--" ? 2 : 1;
         r->args.assign(rest.begin() + static_cast<long>(first), rest.end());

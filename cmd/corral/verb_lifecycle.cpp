@@ -47,7 +47,7 @@ void register_create(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand("create", "create a container (stopped before its process)");
     add_create_flags(cmd, *f);
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         finish_request(f->req, g);
         check(runtime::create_container(f->req));
     });
@@ -58,7 +58,7 @@ void register_start(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand("start", "run the process of a created container");
     cmd->add_option("id", *id, "container id")->required();
     cmd->callback([id, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(*id);
         check(runtime::start_container(runtime::StateStore(state_root(g)), *id));
     });
@@ -71,7 +71,7 @@ void register_run(CLI::App& app, Globals& g) {
     cmd->add_flag("-d,--detach", f->detach, "return once the process runs");
     cmd->add_flag("--keep", f->keep, "keep the container after it exits");
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         finish_request(f->req, g);
         auto r = runtime::run_container(f->req, f->detach, f->keep);
         check(r);

@@ -17,7 +17,7 @@ void register_state(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand("state", "print the state of a container as JSON");
     cmd->add_option("id", *id, "container id")->required();
     cmd->callback([id, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(*id);
         auto r = runtime::state_json(runtime::StateStore(state_root(g)), *id);
         check(r);
@@ -36,7 +36,7 @@ void register_list(CLI::App& app, Globals& g) {
         ->check(CLI::IsMember({"table", "json"}));
     cmd->add_flag("-q,--quiet", f->quiet, "print only the ids");
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         auto listed = runtime::list_containers(runtime::StateStore(state_root(g)));
         check(listed);
         const auto& entries = *listed;

@@ -138,7 +138,7 @@ void register_update(CLI::App& app, Globals& g) {
     }
     cmd->add_option("id", f->id, "container id")->required();
     cmd->callback([f, &g] {
-        log::configure(g.log_file, g.log_format == "json", g.debug);
+        setup_log(g);
         check_id(f->id);
         spec::Resources r = build(*f);
         check(runtime::update_container(runtime::StateStore(state_root(g)), f->id, r));

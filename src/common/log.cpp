@@ -33,12 +33,13 @@ const char* level_name(Level l) {
 
 } // namespace
 
-void configure(const std::string& file, bool json, bool debug) {
+Status configure(const std::string& file, bool json, bool debug) {
     g_json = json;
     g_debug = debug;
-    if (!file.empty()) {
-        g_fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    }
+    if (file.empty() || g_fd >= 0) return {};
+    g_fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (g_fd < 0) return sys_error("open log file", file);
+    return {};
 }
 
 void write(Level level, const std::string& msg) {

@@ -4,13 +4,17 @@
 // opened unless configured: start-up cost matters.
 #pragma once
 
+#include "common/result.hpp"
+
 #include <string>
 
 namespace corral::log {
 
 enum class Level { Debug, Info, Warn, Error };
 
-void configure(const std::string& file, bool json, bool debug);
+// Fails when the log file cannot be opened: a caller reading errors from it
+// (conmon, the containerd shim) would otherwise find nothing there.
+Status configure(const std::string& file, bool json, bool debug);
 void write(Level level, const std::string& msg);
 inline void debug(const std::string& m) {
     write(Level::Debug, m);

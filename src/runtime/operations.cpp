@@ -1,8 +1,10 @@
 // start, kill, delete, state and list: everything after create.
 #include <cerrno>
 #include <csignal>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +145,41 @@ Status destroy_container(const ContainerState& st, const std::string& dir_path) 
     return result;
 }
 
+// The groups a container with an empty cgroupsPath gets; killed and removed
+// when present, for a delete -f that lost the state naming them.
+static Result<bool> kill_default_groups(const std::string& id) {
+    spec::Spec none;
+    auto cg = cgroups::make_manager(none, id);
+    if (!cg) return false;
+    std::map<std::string, std::string> present;
+    for (const auto& [key, path] : (*cg)->paths())
+        if (::access(path.c_str(), F_OK) == 0) present[key] = path;
+    if (present.empty()) return false;
+    auto groups = cgroups::open_existing(present);
+    CORRAL_TRY(groups->kill_all(SIGKILL));
+    for (int tries = 0; tries < 100; ++tries) {
+        auto pids = groups->pids();
+        if (!pids || pids->empty()) break;
+        ::usleep(20000);
+    }
+    CORRAL_TRY(groups->destroy());
+    return true;
+}
+
+// Whether the state directory holds anything but state.json and an
+// interrupted save's temporary file.
+static bool has_other_files(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return false;
+    bool other = false;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n != "." && n != ".." && n != "state.json" && n != "state.json.tmp") other = true;
+    }
+    ::closedir(d);
+    return other;
+}
+
 Status delete_container(const StateStore& store, const std::string& id, bool force) {
     auto dir = store.open(id);
     if (!dir) {
@@ -155,9 +192,20 @@ Status delete_container(const StateStore& store, const std::string& id, bool for
     }
     auto st = dir->load();
     if (!st) {
-        // A create killed before its first save leaves no usable state; with
-        // -f the directory still goes.
         if (!force) return st.error();
+        // Without a state the groups can still be found where a default
+        // cgroupsPath puts them; what they hold is the container.
+        auto found = kill_default_groups(id);
+        if (!found) return found.error();
+        if (*found) return dir->remove();
+        // A create killed before its first save leaves an empty directory.
+        // Anything else is a container corral can no longer find: keep the
+        // directory and say so rather than forget it.
+        struct stat sb {};
+        if (::stat(dir->file("state.json").c_str(), &sb) == 0 || has_other_files(dir->path()))
+            return plain_error("cannot delete container " + id + ":",
+                               st.error().message() + "; stop its processes and remove " +
+                                   dir->path() + " by hand");
         return dir->remove();
     }
     ContainerStatus status = derive_status(*st, dir->path());
@@ -185,7 +233,11 @@ Result<std::vector<ListEntry>> list_containers(const StateStore& store) {
         auto dir = store.open(id, false);
         if (!dir) continue;
         auto st = dir->load();
-        if (!st) continue;
+        if (!st) {
+            // As runc: say which one is broken and go on with the others.
+            log::warn("container " + id + ": " + st.error().message());
+            continue;
+        }
         out.push_back({*st, derive_status(*st, dir->path())});
     }
     return out;

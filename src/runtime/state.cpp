@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
@@ -160,13 +161,27 @@ Result<ContainerState> state_from_json(const std::string& text) {
     }
 }
 
+// The fifo outlives a start killed after the init wrote its byte, although
+// the process then runs: the init has left corral's sealed copy
+// ("/memfd:corral") once it execs. An unreadable link (a rootless caller, a
+// non-dumpable init) leaves the fifo to decide.
+static bool init_has_execed(pid_t pid) {
+    char link[64], target[256];
+    std::snprintf(link, sizeof link, "/proc/%d/exe", static_cast<int>(pid));
+    ssize_t n = ::readlink(link, target, sizeof target - 1);
+    if (n < 0) return false;
+    target[n] = '\0';
+    return std::strncmp(target, "/memfd:corral ", 14) != 0;
+}
+
 ContainerStatus derive_status(const ContainerState& st, const std::string& dir) {
     if (st.pid <= 0) return ContainerStatus::Creating;
     char proc_state = 0;
     unsigned long long now = sys::process_start_time(st.pid, &proc_state);
     if (now == 0 || now != st.start_time || proc_state == 'Z' || proc_state == 'X')
         return ContainerStatus::Stopped;
-    if (access((dir + "/exec.fifo").c_str(), F_OK) == 0) return ContainerStatus::Created;
+    if (access((dir + "/exec.fifo").c_str(), F_OK) == 0 && !init_has_execed(st.pid))
+        return ContainerStatus::Created;
     // Paused is the freezer's word, not the process state's ('T' may be a
     // job-control stop inside the container).
     if (!st.cgroup_paths.empty()) {
