@@ -1,9 +1,15 @@
 #include <doctest/doctest.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
 #include <string>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -12,6 +18,8 @@
 
 #include "common/syscalls.hpp"
 #include "runtime/state.hpp"
+
+extern char** environ;
 
 using namespace corral::runtime;
 using corral::rfc3339_now;
@@ -87,8 +95,10 @@ TEST_CASE("state: status is derived from the live process, not trusted") {
     std::string root = temp_root();
     ContainerState st = sample();
     CHECK(derive_status(st, root) == ContainerStatus::Running);
+    // A fifo left by a start killed after the init's byte: this "init" (the
+    // test itself) has exec'd, so it runs.
     std::ofstream(root + "/exec.fifo") << "";
-    CHECK(derive_status(st, root) == ContainerStatus::Created);
+    CHECK(derive_status(st, root) == ContainerStatus::Running);
     // A recycled pid: same pid, another start time.
     st.start_time += 1;
     CHECK(derive_status(st, root) == ContainerStatus::Stopped);
@@ -180,4 +190,40 @@ TEST_CASE("state: numbers must be integers in range (fuzzer findings)") {
             .ok());
     CHECK_FALSE(
         with("poststop", "[{\"path\": \"/h\", \"args\": [], \"env\": [], \"timeout\": 0}]").ok());
+}
+
+TEST_CASE("state: with exec.fifo, created only while the init still runs corral's sealed copy") {
+    std::string root = temp_root();
+    std::ofstream(root + "/exec.fifo") << "";
+    // A stand-in init: /bin/sleep run from a memfd named as corral's copy.
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        int mem = memfd_create("corral", 0);
+        int bin = open("/bin/sleep", O_RDONLY);
+        struct stat sb {};
+        fstat(bin, &sb);
+        off_t off = 0;
+        while (off < sb.st_size && sendfile(mem, bin, &off, sb.st_size - off) > 0) {
+        }
+        char arg0[] = "sleep", arg1[] = "30";
+        char* argv[] = {arg0, arg1, nullptr};
+        fexecve(mem, argv, environ);
+        _exit(127);
+    }
+    char link[64], target[256] = {};
+    std::snprintf(link, sizeof link, "/proc/%d/exe", child);
+    for (int i = 0; i < 200; ++i) {
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n > 0 && std::string(target, n).rfind("/memfd:corral", 0) == 0) break;
+        usleep(10000);
+    }
+    ContainerState st = sample();
+    st.cgroup_paths.clear();
+    st.pid = child;
+    st.start_time = corral::sys::process_start_time(child);
+    CHECK(derive_status(st, root) == ContainerStatus::Created);
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    rm_rf(root);
 }
