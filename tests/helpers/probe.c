@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -595,6 +597,24 @@ static int cmd_exit(char **a)
     _exit((int)code);
 }
 
+/* sd_notify as a service does it: MESSAGE to $NOTIFY_SOCKET, one datagram. */
+static int cmd_notify(char **a)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (!path || strlen(path) >= sizeof addr.sun_path)
+        return usage_error("notify: NOTIFY_SOCKET is not set or too long");
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail("socket", path);
+    if (sendto(fd, a[0], strlen(a[0]), 0, (struct sockaddr *)&addr, sizeof addr) < 0)
+        return fail("sendto", path);
+    close(fd);
+    printf("notified=%s\n", a[0]);
+    return 0;
+}
+
 static const char usage[] =
     "usage: probe <cmd> [args]\n"
     "  ns | ids | pid | ppid | cwd | env | hostname | domainname | umask | rlimits | fds\n"
@@ -603,7 +623,7 @@ static const char usage[] =
     "  sleep SECONDS | exit N | trap [--keep] | kill-self N | zombies N | hog MIB | help\n"
     "  tty | ptrace-watch SECONDS MARKER\n"
     "  orphans N | zombies-count | term-worker SECONDS MARKER | setsid-sleeper SECONDS\n"
-    "  sigstate | proc-access PID|self\n"
+    "  sigstate | proc-access PID|self | notify MESSAGE\n"
     "Output is key=value lines; failures print `probe: op path: error` and exit 1.\n";
 
 /* nargs -1: the command checks its own optional arguments. */
@@ -631,6 +651,7 @@ static const struct {
     {"orphans", 1, cmd_orphans}, {"zombies-count", 0, cmd_zombies_count},
     {"term-worker", 2, cmd_term_worker}, {"setsid-sleeper", 1, cmd_setsid_sleeper},
     {"sigstate", 0, cmd_sigstate}, {"proc-access", 1, cmd_proc_access},
+    {"notify", 1, cmd_notify},
 };
 
 int main(int argc, char **argv)

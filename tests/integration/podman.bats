@@ -390,6 +390,40 @@ for d in /tmp /run /var/tmp; do touch $d/written && echo "$d=ok"; done'
 @test "podman corral: --read-only: / is EROFS, /tmp /run /var/tmp are writable tmpfs" { sc_read_only corral; }
 @test "podman runc: --read-only: / is EROFS, /tmp /run /var/tmp are writable tmpfs" { sc_read_only runc; }
 
+# ---- sd_notify ---------------------------------------------------------------------------------
+
+# --sdnotify=container: podman puts its notify socket into the config (a bind mount at
+# /run/notify and NOTIFY_SOCKET in process.env); the container's READY=1 reaches the socket
+# podman itself was given.
+sc_sdnotify() {
+	pm_use "$1"
+	local host=$BATS_TEST_TMPDIR/notify.sock got=$BATS_TEST_TMPDIR/notify.got
+	"$PYTHON" -S -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[1] + ".bound", "w").close()
+s.settimeout(30)
+with open(sys.argv[2], "a") as out:
+    while True:
+        m = s.recv(4096).decode()
+        out.write(m + "\n"); out.flush()
+        if "READY=1" in m: break
+' "$host" "$got" 3>&- &
+	track_pid $!
+	retry 100 0.05 test -e "$host.bound" || fail "the host's notify socket was not bound"
+	NOTIFY_SOCKET=$host run --separate-stderr pm_run --rm --sdnotify=container -- sh -c '
+echo sock=$NOTIFY_SOCKET; [ -S "$NOTIFY_SOCKET" ] && echo is-socket; probe notify READY=1'
+	assert_status 0
+	assert_kv sock /run/notify/notify.sock
+	assert_line is-socket
+	assert_kv notified READY=1
+	retry 100 0.05 grep -q 'READY=1' "$got" || fail "READY=1 did not reach the host socket:" "$(cat "$got" 2>&1)"
+}
+
+@test "podman corral: --sdnotify=container: the container's READY=1 reaches podman's NOTIFY_SOCKET" { sc_sdnotify corral; }
+@test "podman runc: --sdnotify=container: the container's READY=1 reaches podman's NOTIFY_SOCKET" { sc_sdnotify runc; }
+
 # ---- capabilities and seccomp ------------------------------------------------------------------
 
 # sethostname in a user and uts namespace of the container's own: no capability of the
