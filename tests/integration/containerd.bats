@@ -83,7 +83,11 @@ sc_exec() {
 	[ "$output" = "got hello there" ] || fail "stdin not passed" "$(_run_context)"
 
 	# -t: the shim hands the runtime a console socket; the process gets a pty as its stdio.
-	run script -qec "timeout -k 5 $CTRD_TIMEOUT ctr --address $CTRD_SOCK -n $CTRD_NS task exec -t \
+	# ctr must stay in the pty's foreground process group: it puts the pty in raw mode, and a
+	# tcsetattr from a background group stops it with SIGTTOU. A plain timeout makes its own
+	# group (its parent /bin/sh does not exec it), so --foreground, and SHELL is pinned so the
+	# test does not depend on the caller's.
+	SHELL=/bin/sh run script -qec "exec timeout --foreground -k 5 $CTRD_TIMEOUT ctr --address $CTRD_SOCK -n $CTRD_NS task exec -t \
 --fifo-dir $CTRD_DIR/fifo --exec-id e3 $id sh -c 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo stdio-is-a-tty; sleep 0.3; exit 4'" \
 		/dev/null </dev/null 3>&-
 	assert_status 4
