@@ -23,30 +23,10 @@ done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || usage
 [ "$(id -u)" = 0 ] || { echo "cycle.sh: must run as root (containers need it)" >&2; exit 1; }
 
-PY=/usr/bin/python3
-need=()
-command -v runc >/dev/null    || need+=(runc)
-command -v crun >/dev/null    || need+=(crun)
-command -v unshare >/dev/null || need+=(util-linux)
-[ -x "$PY" ]                  || need+=(python3)
-{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-TMP=$(mktemp -d /tmp/corral-bench-cycle.XXXXXX)
 . "$REPO/bench/lib.sh"
-bench_find_corral
-CONTESTANTS=()
-DRIVER=""
-cleanup() {
-  if [ -n "$DRIVER" ]; then kill "$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true; fi
-  bench_delete_all
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_need
+
+bench_start cycle
 
 BUNDLE=$TMP/bundle
 bench_corral_bundle "$BUNDLE" /bin/true
@@ -55,7 +35,7 @@ bench_contestants
 # --- probe: one full cycle per contestant. `create` goes through the wrapper where the
 # contestant has one (crun cannot create here without it); `start` and `delete` run plainly when
 # that works, as exec.sh does, else wrapped; the table says which.
-entries=()
+ENTRIES=()
 for e in "${CONTESTANTS[@]}"; do
   IFS='|' read -r name mode wrap rt <<<"$e"
   id=cycle-probe-$name-$$
@@ -80,16 +60,13 @@ for e in "${CONTESTANTS[@]}"; do
     sh -c "$wrap $rt delete -f $id" </dev/null >/dev/null 2>"$TMP/probe.log" ||
       { echo "skip $name ($mode): delete fails: $(tail -n1 "$TMP/probe.log")"; continue; }
   fi
-  entries+=("$name|$mode|$wrap|$rt|$how")
+  ENTRIES+=("$name|$mode|$wrap|$rt|$how")
 done
-[ -n "$CORRAL" ] || echo "skip corral: no binary (tried --corral, $REPO/build/corral, /usr/local/bin/corral)"
-[ ${#entries[@]} -gt 0 ] || { echo "nothing runnable to benchmark" >&2; exit 1; }
-
-echo "host: $(bench_host_line)"
+bench_probe_done
 echo "$RUNS cycles per runtime, interleaved (one cycle of each runtime in turn, rotated order)"
 
 # --- the driver: each step is one runtime process, timed from spawn to exit.
-"$PY" - "$BUNDLE" "$RUNS" "$$" "$WRAP" "$TMP/results.json" "${entries[@]}" <<'EOF' &
+"$PY" - "$BUNDLE" "$RUNS" "$$" "$WRAP" "$TMP/results.json" "${ENTRIES[@]}" <<'EOF' &
 import json, shlex, subprocess, sys, time
 bundle, runs, tag, wrap_cmd, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 entries = [e.split("|", 4) for e in sys.argv[6:]]

@@ -20,31 +20,14 @@ done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || usage
 [ "$(id -u)" = 0 ] || { echo "exec.sh: must run as root (containers need it)" >&2; exit 1; }
 
-# --- tools: install only when something is missing, so repeat runs stay offline.
-PY=/usr/bin/python3
-static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
-need=()
-command -v hyperfine >/dev/null || need+=(hyperfine)
-command -v runc >/dev/null      || need+=(runc)
-command -v crun >/dev/null      || need+=(crun)
-command -v unshare >/dev/null   || need+=(util-linux)
-[ -x "$PY" ]                    || need+=(python3)
-static_busybox                  || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+. "$REPO/bench/lib.sh"
+bench_need hyperfine:hyperfine
 
-if [ -z "$CORRAL" ]; then
-  for c in "$REPO/build/corral" /usr/local/bin/corral; do
-    [ -x "$c" ] && { CORRAL=$c; break; }
-  done
-fi
+bench_find_corral
 
 # --- scratch dir: bundle, per-runtime state roots, results. Removed on exit, after every
 # container this script started has been deleted (by its id, with the runtime that made it).
 TMP=$(mktemp -d /tmp/corral-bench-exec.XXXXXX)
-. "$REPO/bench/lib.sh"
 started=()   # "id|wrap|runtime argv" of each container started
 HF_PID=""
 cleanup() {

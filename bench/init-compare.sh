@@ -40,10 +40,8 @@ need=()
 command -v catatonit >/dev/null || [ -x /usr/libexec/podman/catatonit ] || need+=(catatonit)
 [ -x "$PY" ] || need+=(python3)
 { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-	echo "installing: ${need[*]}"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+. "$REPO/bench/lib.sh"
+bench_install "${need[@]}"
 TINI=/usr/bin/tini-static
 CATATONIT=$(dpkg -L catatonit 2>/dev/null | grep -m1 '/catatonit$' || true)
 [ -n "$CATATONIT" ] && [ -x "$CATATONIT" ] || CATATONIT=$(command -v catatonit || true)

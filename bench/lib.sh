@@ -1,4 +1,70 @@
-# Shared pieces of the bench scripts: `. bench/lib.sh` after TMP is set.
+# shellcheck shell=bash
+# Shared pieces of the bench scripts: `. bench/lib.sh` once REPO is set; the functions that use
+# TMP read it when they are called.
+
+# bench_need CHECK:PACKAGE...: installs (apt-get, once, quietly) what the benchmark lacks: runc,
+# crun, unshare, Debian's python3 and a static busybox always, plus every PACKAGE whose CHECK
+# fails. A CHECK starting with / is a file that must be executable, else a command name. Repeat
+# runs stay offline. Sets PY.
+bench_need() {
+  local want need=() check
+  PY=/usr/bin/python3 # Debian's python, not a pyenv shim: json is all the scripts need
+  command -v runc >/dev/null || need+=(runc)
+  command -v crun >/dev/null || need+=(crun)
+  command -v unshare >/dev/null || need+=(util-linux)
+  [ -x "$PY" ] || need+=(python3)
+  { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
+  for want in "$@"; do
+    check=${want%%:*}
+    if [[ "$check" == /* ]]; then [ -x "$check" ] && continue; else command -v "$check" >/dev/null && continue; fi
+    need+=("${want#*:}")
+  done
+  bench_install "${need[@]}"
+}
+
+# bench_start NAME: the scratch dir TMP (/tmp/corral-bench-NAME.*), CORRAL found, and an exit
+# trap that stops the background driver (DRIVER, when set), deletes every container left in the
+# contestants' state roots (there are some only after an interrupt or a timeout), removes any
+# cgroup a runtime left behind for ids carrying TAG (when set), then TMP.
+bench_start() {
+  TMP=$(mktemp -d "/tmp/corral-bench-$1.XXXXXX")
+  bench_find_corral
+  CONTESTANTS=()
+  DRIVER=""
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+  if [ -n "${DRIVER:-}" ]; then kill "$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true; fi
+  bench_delete_all
+  bench_rmdir_cgroups "${TAG:-}"
+  rm -rf "$TMP"
+}
+
+# bench_probe_runs ID_PREFIX: one `run` of the bundle per contestant (id ID_PREFIX-NAME); sets
+# ENTRIES to the contestants that ran, names each that did not with its last error line, stops
+# when none did, then prints the host line. A failing runtime inside a timed loop would abort the
+# whole benchmark; this finds it first.
+bench_probe_runs() {
+  local e name mode wrap rt
+  ENTRIES=()
+  for e in "${CONTESTANTS[@]}"; do
+    IFS='|' read -r name mode wrap rt <<<"$e"
+    if (cd "$BUNDLE" && sh -c "$wrap $rt run --bundle $BUNDLE $1-$name") \
+      </dev/null >/dev/null 2>"$TMP/probe.log"; then
+      ENTRIES+=("$e")
+    else
+      echo "skip $name ($mode): $(tail -n1 "$TMP/probe.log")"
+    fi
+  done
+  bench_probe_done
+}
+# bench_probe_done: after a probe that filled ENTRIES.
+bench_probe_done() {
+  [ -n "${CORRAL:-}" ] || echo "skip corral: no binary (tried --corral, $REPO/build/corral, /usr/local/bin/corral)"
+  [ ${#ENTRIES[@]} -gt 0 ] || { echo "nothing runnable to benchmark" >&2; exit 1; }
+  echo "host: $(bench_host_line)"
+}
 
 # bench_busybox_rootfs DIR: busybox-static plus a symlink per applet.
 bench_busybox_rootfs() {

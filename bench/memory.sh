@@ -30,31 +30,11 @@ done
 for v in "$RUNS" "$CONFIRM"; do [[ "$v" =~ ^[1-9][0-9]*$ ]] || usage; done
 [ "$(id -u)" = 0 ] || { echo "memory.sh: must run as root (containers need it)" >&2; exit 1; }
 
-PY=/usr/bin/python3
-need=()
-command -v runc >/dev/null    || need+=(runc)
-command -v crun >/dev/null    || need+=(crun)
-command -v unshare >/dev/null || need+=(util-linux)
-[ -x /usr/bin/time ]          || need+=(time)
-[ -x "$PY" ]                  || need+=(python3)
-{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-TMP=$(mktemp -d /tmp/corral-bench-mem.XXXXXX)
 . "$REPO/bench/lib.sh"
-bench_find_corral
-CONTESTANTS=()
+bench_need /usr/bin/time:time
+
 TAG=membench$$
-cleanup() {
-  bench_delete_all
-  bench_rmdir_cgroups "$TAG"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_start mem
 
 BUNDLE=$TMP/bundle
 bench_corral_bundle "$BUNDLE" /bin/true
@@ -62,19 +42,7 @@ bench_contestants
 UNIFIED=0
 [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && UNIFIED=1
 
-# --- probe: one `run` per contestant.
-entries=()
-for e in "${CONTESTANTS[@]}"; do
-  IFS='|' read -r name mode wrap rt <<<"$e"
-  if sh -c "$wrap $rt run --bundle $BUNDLE $TAG-probe-$name" </dev/null >/dev/null 2>"$TMP/probe.log"; then
-    entries+=("$e")
-  else
-    echo "skip $name ($mode): $(tail -n1 "$TMP/probe.log")"
-  fi
-done
-[ -n "$CORRAL" ] || echo "skip corral: no binary (tried --corral, $REPO/build/corral, /usr/local/bin/corral)"
-[ ${#entries[@]} -gt 0 ] || { echo "nothing runnable to benchmark" >&2; exit 1; }
-echo "host: $(bench_host_line)"
+bench_probe_runs "$TAG-probe"
 
 field() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }   # field NAME /proc/PID/status -> kB
 
@@ -85,7 +53,7 @@ field() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }   # field NAME /proc/PID
 # VmHWM/VmRSS/RssAnon from /proc/PID/status after `create` returned (the init waits on the exec
 # fifo, every mount, namespace and credential done) and before `start` execs the command.
 if [ "$DO_RSS" = 1 ]; then
-  for e in "${entries[@]}"; do
+  for e in "${ENTRIES[@]}"; do
     IFS='|' read -r name mode wrap rt <<<"$e"
     out=$TMP/rss-$name
     for i in $(seq "$RUNS"); do
@@ -103,7 +71,7 @@ if [ "$DO_RSS" = 1 ]; then
       sh -c "$wrap $rt delete -f $id" >/dev/null 2>&1 || true
     done
   done
-  "$PY" - "$TMP" "${entries[@]}" <<'EOF'
+  "$PY" - "$TMP" "${ENTRIES[@]}" <<'EOF'
 import os, statistics as st, sys
 tmp = sys.argv[1]
 entries = [e.split("|", 3)[:2] for e in sys.argv[2:]]
@@ -146,7 +114,7 @@ fi
 # default-cgroups ones, plus crun when the host is cgroup2-only.
 if [ "$DO_LIMIT" = 1 ]; then
   lim_entries=()
-  for e in "${entries[@]}"; do
+  for e in "${ENTRIES[@]}"; do
     IFS='|' read -r name mode wrap rt <<<"$e"
     [ "$mode" = default ] && lim_entries+=("$e")
   done

@@ -28,59 +28,22 @@ done
 for v in "$N" "$JOBS" "$ROUNDS"; do [[ "$v" =~ ^[1-9][0-9]*$ ]] || usage; done
 [ "$(id -u)" = 0 ] || { echo "parallel.sh: must run as root (containers need it)" >&2; exit 1; }
 
-# --- tools: install only when something is missing, so repeat runs stay offline.
-PY=/usr/bin/python3
-need=()
-command -v runc >/dev/null    || need+=(runc)
-command -v crun >/dev/null    || need+=(crun)
-command -v unshare >/dev/null || need+=(util-linux)
-[ -x "$PY" ]                  || need+=(python3)
-{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-# --- scratch dir: bundle, per-runtime state roots. Removed on exit, after every container left
-# in those roots has been deleted (only after an interrupt or a timeout can there be any).
-TMP=$(mktemp -d /tmp/corral-bench-par.XXXXXX)
 . "$REPO/bench/lib.sh"
-bench_find_corral
-CONTESTANTS=()
-DRIVER=""
-cleanup() {
-  if [ -n "$DRIVER" ]; then kill "$DRIVER" 2>/dev/null || true; wait "$DRIVER" 2>/dev/null || true; fi
-  bench_delete_all
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_need
+
+bench_start par
 
 BUNDLE=$TMP/bundle
 bench_corral_bundle "$BUNDLE" /bin/true
 bench_contestants
 
-# --- probe each contestant once: a failing runtime is skipped with one line.
-entries=()
-for e in "${CONTESTANTS[@]}"; do
-  IFS='|' read -r name mode wrap rt <<<"$e"
-  if (cd "$BUNDLE" && sh -c "$wrap $rt run --bundle $BUNDLE par-probe-$name-$$") \
-       </dev/null >"$TMP/probe.log" 2>&1; then
-    entries+=("$e")
-  else
-    echo "skip $name ($mode): $(tail -n1 "$TMP/probe.log")"
-  fi
-done
-[ -n "$CORRAL" ] || echo "skip corral: no binary (tried --corral, $REPO/build/corral, /usr/local/bin/corral)"
-[ ${#entries[@]} -gt 0 ] || { echo "nothing runnable to benchmark" >&2; exit 1; }
-
-echo "host: $(bench_host_line)"
+bench_probe_runs par-probe-$$
 echo "$N containers per batch, $JOBS at a time, $ROUNDS rounds; every round runs one batch per runtime, in a rotated order"
 
 # --- the driver: one thread pool of JOBS workers per batch; each worker runs `run` of its
 # container and waits for it; a start is the wall time of that `run` (create, start, wait for
 # /bin/true, delete). In the background and waited for, so an INT is handled at once.
-"$PY" - "$BUNDLE" "$N" "$JOBS" "$ROUNDS" "$$" "$TMP/results.json" "${entries[@]}" <<'EOF' &
+"$PY" - "$BUNDLE" "$N" "$JOBS" "$ROUNDS" "$$" "$TMP/results.json" "${ENTRIES[@]}" <<'EOF' &
 import json, os, shlex, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 bundle, n, jobs, rounds, tag, out = sys.argv[1], *map(int, sys.argv[2:6]), sys.argv[6]

@@ -27,48 +27,17 @@ done
 for v in "$RUNS" "$TOP"; do [[ "$v" =~ ^[1-9][0-9]*$ ]] || usage; done
 [ "$(id -u)" = 0 ] || { echo "profile.sh: must run as root (containers need it)" >&2; exit 1; }
 
-PY=/usr/bin/python3
-need=()
-command -v runc >/dev/null     || need+=(runc)
-command -v crun >/dev/null     || need+=(crun)
-command -v unshare >/dev/null  || need+=(util-linux)
-command -v perf >/dev/null     || need+=(linux-perf)
-command -v valgrind >/dev/null || need+=(valgrind)
-[ -x "$PY" ]                   || need+=(python3)
-{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-TMP=$(mktemp -d /tmp/corral-bench-prof.XXXXXX)
 . "$REPO/bench/lib.sh"
-bench_find_corral
-CONTESTANTS=()
+bench_need perf:linux-perf valgrind:valgrind
+
 TAG=profbench$$
-cleanup() {
-  bench_delete_all
-  bench_rmdir_cgroups "$TAG"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_start prof
 
 BUNDLE=$TMP/bundle
 bench_corral_bundle "$BUNDLE" /bin/true
 bench_contestants
 
-entries=()
-for e in "${CONTESTANTS[@]}"; do
-  IFS='|' read -r name mode wrap rt <<<"$e"
-  if sh -c "$wrap $rt run --bundle $BUNDLE $TAG-probe-$name" </dev/null >/dev/null 2>"$TMP/probe.log"; then
-    entries+=("$e")
-  else
-    echo "skip $name ($mode): $(tail -n1 "$TMP/probe.log")"
-  fi
-done
-[ ${#entries[@]} -gt 0 ] || { echo "nothing runnable to benchmark" >&2; exit 1; }
-echo "host: $(bench_host_line)"
+bench_probe_runs "$TAG-probe"
 
 # --- perf stat. Hardware counters are used when the machine has them; a VM often does not
 # (perf prints "<not supported>"), and then only software events are counted.
@@ -82,12 +51,12 @@ fi
 # perf inside the wrapper (as GNU time in startup.sh), so that unshare and the mount are not
 # counted; it follows every child: the runtime's init stages, the container, /bin/true. `run`
 # deletes the container at exit, so the -r repetitions can reuse one id.
-for e in "${entries[@]}"; do
+for e in "${ENTRIES[@]}"; do
   IFS='|' read -r name mode wrap rt <<<"$e"
   sh -c "$wrap perf stat -x, -o $TMP/perf-$name -r $RUNS -e $EVENTS -- $rt run --bundle $BUNDLE $TAG-p-$name" \
     </dev/null >/dev/null 2>"$TMP/perf.log" || { echo "perf stat of $name failed: $(tail -n1 "$TMP/perf.log")"; rm -f "$TMP/perf-$name"; }
 done
-"$PY" - "$TMP" "$RUNS" "$HW" "${entries[@]}" <<'EOF'
+"$PY" - "$TMP" "$RUNS" "$HW" "${ENTRIES[@]}" <<'EOF'
 import os, sys
 tmp, runs, hw = sys.argv[1], sys.argv[2], sys.argv[3] == "yes"
 entries = [e.split("|", 3)[:2] for e in sys.argv[4:]]
@@ -172,7 +141,7 @@ os.execvp("valgrind", ["valgrind", "--tool=callgrind", "--trace-children=no",
 EOF
 NOFILE=$("$PY" -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1]))["process"].get("rlimits",[]) if x["type"]=="RLIMIT_NOFILE"]; print(r[0]["hard"] if r else 1024)' "$BUNDLE/config.json")
 if [ -n "$CORRAL" ]; then
-  for e in "${entries[@]}"; do
+  for e in "${ENTRIES[@]}"; do
     IFS='|' read -r name mode wrap rt <<<"$e"
     case $name in corral | corral-nocg) ;; *) continue ;; esac
     rm -f "$TMP"/cg.out.*

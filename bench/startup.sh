@@ -21,31 +21,13 @@ done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || usage
 [ "$(id -u)" = 0 ] || { echo "startup.sh: must run as root (containers need it)" >&2; exit 1; }
 
-# --- tools: install only when something is missing, so repeat runs stay offline.
-PY=/usr/bin/python3   # Debian's python, not a pyenv shim: json is all we need
-static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
-need=()
-command -v hyperfine >/dev/null || need+=(hyperfine)
-command -v runc >/dev/null      || need+=(runc)
-command -v crun >/dev/null      || need+=(crun)
-command -v unshare >/dev/null   || need+=(util-linux)
-[ -x /usr/bin/time ]            || need+=(time)
-[ -x "$PY" ]                    || need+=(python3)
-static_busybox                  || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+. "$REPO/bench/lib.sh"
+bench_need hyperfine:hyperfine /usr/bin/time:time
 
-if [ -z "$CORRAL" ]; then
-  for c in "$REPO/build/corral" /usr/local/bin/corral; do
-    [ -x "$c" ] && { CORRAL=$c; break; }
-  done
-fi
+bench_find_corral
 
 # --- scratch dir: bundle, per-runtime state roots, results. Removed on exit.
 TMP=$(mktemp -d /tmp/corral-bench.XXXXXX)
-. "$REPO/bench/lib.sh"
 cleanup() {
   # `run` deletes its container at exit; this only matters after an interrupt,
   # where a half-run container could pin a v1 cgroup.
