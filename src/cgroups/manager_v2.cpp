@@ -90,19 +90,19 @@ public:
     Status thaw() override { return set_frozen(false); }
 
     Result<bool> frozen() const override {
-        CORRAL_TRY(const_cast<UnifiedManager*>(this)->open_dir());
+        CORRAL_TRY(open_dir());
         auto events = read_file(fd_.get(), "cgroup.events");
         if (!events) return events.error();
         return parse_flat_keyed(*events)["frozen"] == 1;
     }
 
     Result<Stats> stats() const override {
-        CORRAL_TRY(const_cast<UnifiedManager*>(this)->open_dir());
+        CORRAL_TRY(open_dir());
         return v2::read_stats(fd_.get());
     }
 
     Result<uint64_t> oom_kills() const override {
-        CORRAL_TRY(const_cast<UnifiedManager*>(this)->open_dir());
+        CORRAL_TRY(open_dir());
         auto events = read_file(fd_.get(), "memory.events");
         if (!events) return uint64_t{0}; // memory controller not enabled
         return parse_flat_keyed(*events)["oom_kill"];
@@ -139,7 +139,7 @@ public:
 private:
     const std::string& dir() const { return paths_.at("unified"); }
 
-    Status open_dir() {
+    Status open_dir() const {
         if (fd_) return {};
         fd_.reset(::open(dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!fd_) return sys_error("open cgroup", dir());
@@ -205,7 +205,7 @@ private:
     std::vector<std::string> created_; // by create(), top first
     spec::Resources res_;
     std::map<std::string, std::string> paths_;
-    UniqueFd fd_;
+    mutable UniqueFd fd_; // opened on first use, also by the read-only queries
 };
 
 } // namespace
