@@ -55,7 +55,7 @@ Status load_container(const Request& req, Context& c) {
                            std::string("it is ") + runtime::status_name(status));
     auto pidfd = runtime::open_verified_pidfd(*st);
     if (!pidfd) return pidfd.error();
-    auto spec = spec::load_config(st->bundle);
+    auto spec = spec::load_config(dir->config_dir(*st));
     if (!spec) return spec.error();
     c.pidfd = pidfd->release();
     c.paused = status == runtime::ContainerStatus::Paused;

@@ -114,7 +114,9 @@ bool is_permission_error(int err) {
 Result<Created> create_container(const CreateRequest& req) {
     auto bundle = absolute(req.bundle.empty() ? "." : req.bundle);
     if (!bundle) return bundle.error();
-    auto spec = spec::load_config(*bundle);
+    auto config_text = read_file(*bundle + "/config.json");
+    if (!config_text) return config_text.error();
+    auto spec = spec::parse_config(*config_text);
     if (!spec) return spec.error();
     CORRAL_TRY(spec::validate_spec(*spec, *bundle));
     CORRAL_TRY(check_lsm_available(*spec->process));
@@ -174,6 +176,7 @@ Result<Created> create_container(const CreateRequest& req) {
     // Recorded before the cgroup exists so an interrupted create can still
     // be cleaned up by `delete -f`.
     CORRAL_TRY(dir->save(st));
+    CORRAL_TRY(dir->save_config(*config_text));
     if (*cg) {
         bool secondary = (*cg)->paths().size() > 1 || !(*cg)->paths().count("unified");
         if (secondary && plan.namespaces.creates(CLONE_NEWCGROUP)) {
@@ -320,6 +323,8 @@ Result<Created> create_container(const CreateRequest& req) {
 
     st.pid = init;
     st.start_time = sys::process_start_time(init);
+    // The init is a clone of this process: until its execve it runs our image.
+    st.init_exe = exe_identity("/proc/self/exe");
     CORRAL_TRY(dir->save(st));
 
     CORRAL_TRY(receive(parent_sock.get(), Msg::RuntimeHooks, init, "while preparing the rootfs"));

@@ -113,6 +113,7 @@ struct Target {
     ContainerState state;
     ContainerStatus status;
     UniqueFd pidfd;
+    std::string config_dir;
 };
 
 Result<Target> open_target(const ExecRequest& req) {
@@ -133,11 +134,13 @@ Result<Target> open_target(const ExecRequest& req) {
                            std::string("it is ") + status_name(status));
     auto pidfd = open_verified_pidfd(*st);
     if (!pidfd) return pidfd.error();
-    return Target{std::move(*st), status, std::move(*pidfd)};
+    std::string config_dir = dir->config_dir(*st);
+    return Target{std::move(*st), status, std::move(*pidfd), std::move(config_dir)};
 }
 
-Result<ExecPlan> plan_exec(const ExecRequest& req, const ContainerState& st) {
-    auto spec = spec::load_config(st.bundle);
+Result<ExecPlan> plan_exec(const ExecRequest& req, const ContainerState& st,
+                           const std::string& config_dir) {
+    auto spec = spec::load_config(config_dir);
     if (!spec) return spec.error();
     auto proc = exec_process(*spec->process, req);
     if (!proc) return proc.error();
@@ -175,7 +178,7 @@ Result<int> exec_container(const ExecRequest& req) {
     auto target = open_target(req);
     if (!target) return target.error();
     const ContainerState& st = target->state;
-    auto planned = plan_exec(req, st);
+    auto planned = plan_exec(req, st, target->config_dir);
     if (!planned) return planned.error();
     ExecPlan& plan = *planned;
     plan.target_pidfd = target->pidfd.get();

@@ -127,7 +127,8 @@ std::string state_to_json(const ContainerState& st) {
               {"poststart", hooks_to_json(st.poststart)},
               {"poststop", hooks_to_json(st.poststop)},
               {"owner", st.owner},
-              {"init", st.use_init}};
+              {"init", st.use_init},
+              {"initExe", st.init_exe}};
     return j.dump();
 }
 
@@ -152,6 +153,7 @@ Result<ContainerState> state_from_json(const std::string& text) {
         st.poststop = hooks_from_json(j.at("poststop"));
         st.owner = integer_field<uid_t>(j, "owner", 0, UINT32_MAX);
         st.use_init = j.contains("init") && j["init"].is_boolean() && j["init"].get<bool>();
+        if (j.contains("initExe")) st.init_exe = string_field(j, "initExe");
         return st;
     } catch (const std::exception& e) {
         std::string what = e.what();
@@ -161,13 +163,25 @@ Result<ContainerState> state_from_json(const std::string& text) {
     }
 }
 
+std::string exe_identity(const char* path) {
+    struct stat sb {};
+    if (::stat(path, &sb) < 0) return {};
+    return std::to_string(static_cast<unsigned long long>(sb.st_dev)) + ":" +
+           std::to_string(static_cast<unsigned long long>(sb.st_ino));
+}
+
 // The fifo outlives a start killed after the init wrote its byte, although
-// the process then runs: the init has left corral's sealed copy
-// ("/memfd:corral") once it execs. An unreadable link (a rootless caller, a
+// the process then runs: the init has left corral's sealed image once it
+// execs. States written before the image's identity was recorded fall back
+// to the memfd copy's name. An unreadable link (a rootless caller, a
 // non-dumpable init) leaves the fifo to decide.
-static bool init_has_execed(pid_t pid) {
+static bool init_has_execed(const ContainerState& st) {
     char link[64], target[256];
-    std::snprintf(link, sizeof link, "/proc/%d/exe", static_cast<int>(pid));
+    std::snprintf(link, sizeof link, "/proc/%d/exe", static_cast<int>(st.pid));
+    if (!st.init_exe.empty()) {
+        std::string now = exe_identity(link);
+        return !now.empty() && now != st.init_exe;
+    }
     ssize_t n = ::readlink(link, target, sizeof target - 1);
     if (n < 0) return false;
     target[n] = '\0';
@@ -180,7 +194,7 @@ ContainerStatus derive_status(const ContainerState& st, const std::string& dir) 
     unsigned long long now = sys::process_start_time(st.pid, &proc_state);
     if (now == 0 || now != st.start_time || proc_state == 'Z' || proc_state == 'X')
         return ContainerStatus::Stopped;
-    if (access((dir + "/exec.fifo").c_str(), F_OK) == 0 && !init_has_execed(st.pid))
+    if (access((dir + "/exec.fifo").c_str(), F_OK) == 0 && !init_has_execed(st))
         return ContainerStatus::Created;
     // Paused is the freezer's word, not the process state's ('T' may be a
     // job-control stop inside the container).
@@ -215,6 +229,18 @@ Status ContainerDir::save(const ContainerState& st) const {
         return e;
     }
     return {};
+}
+
+Status ContainerDir::save_config(const std::string& text) const {
+    std::string path = file("config.json");
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) return sys_error("create", path);
+    if (sys::write_all(fd.get(), text.data(), text.size()) < 0) return sys_error("write", path);
+    return {};
+}
+
+std::string ContainerDir::config_dir(const ContainerState& st) const {
+    return access(file("config.json").c_str(), F_OK) == 0 ? path_ : st.bundle;
 }
 
 static int remove_tree_at(int dirfd) {

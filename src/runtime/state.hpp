@@ -34,7 +34,14 @@ struct ContainerState {
     std::vector<spec::Hook> poststart, poststop;
     uid_t owner = 0;
     bool use_init = false;
+    // "dev:ino" of the image the init runs until its execve (corral's
+    // sealed image, see sealed_self.hpp); empty in states of older corrals.
+    std::string init_exe;
 };
+
+// "dev:ino" of the file behind PATH (a /proc/<pid>/exe link), empty when it
+// cannot be read.
+std::string exe_identity(const char* path);
 
 // The OCI state document given to hooks and printed by `state` (compact:
 // hooks commonly read it as one line).
@@ -62,6 +69,12 @@ public:
 
     Result<ContainerState> load() const;
     Status save(const ContainerState& st) const;
+    // The config.json the container was created from, kept here so that exec
+    // and audit see what create saw even when the bundle has changed or gone.
+    Status save_config(const std::string& text) const;
+    // The directory whose config.json describes the container: this one, or
+    // the bundle for a container made by an older corral.
+    std::string config_dir(const ContainerState& st) const;
     // Removes the directory and everything in it.
     Status remove();
 

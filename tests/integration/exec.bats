@@ -138,6 +138,21 @@ c["process"]["noNewPrivileges"] = True'
 	assert_kv Seccomp 0
 }
 
+@test "process: the config is the one create saw, even after the bundle's changed or gone" {
+	start_container 'env("PATH=/bin:/usr/bin", "FROM_CONFIG=created")'
+	# A tool that edits or removes the bundle after create (runc keeps the config in its state
+	# too) must not change what exec runs.
+	update_config 'env("PATH=/bin:/usr/bin", "FROM_CONFIG=edited")'
+	run --separate-stderr corral exec "$CID" probe env
+	assert_status 0
+	assert_line FROM_CONFIG=created
+	mv "$BUNDLE/config.json" "$BUNDLE/config.json.away"
+	run --separate-stderr corral exec "$CID" probe env
+	mv "$BUNDLE/config.json.away" "$BUNDLE/config.json"
+	assert_status 0
+	assert_line FROM_CONFIG=created
+}
+
 @test "process: -e adds and replaces, --cwd, -u UID:GID, -u UID keeps the config's gid, -g adds groups" {
 	start_container 'env("PATH=/bin:/usr/bin", "KEEP=1", "OVER=config")
 c["process"]["user"] = {"uid": 0, "gid": 1001, "additionalGids": [2000]}'

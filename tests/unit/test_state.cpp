@@ -51,6 +51,7 @@ ContainerState sample() {
     h.args = {"true", "x"};
     h.timeout = 3;
     st.poststop = {h};
+    st.init_exe = "38:1234";
     return st;
 }
 } // namespace
@@ -67,6 +68,7 @@ TEST_CASE("state: json round-trip keeps every field") {
     REQUIRE(back->poststop.size() == 1);
     CHECK(back->poststop[0].args == std::vector<std::string>{"true", "x"});
     CHECK(*back->poststop[0].timeout == 3);
+    CHECK(back->init_exe == "38:1234");
 }
 
 TEST_CASE("state: corrupt and truncated files give a clear error") {
@@ -220,9 +222,17 @@ TEST_CASE("state: with exec.fifo, created only while the init still runs corral'
     }
     ContainerState st = sample();
     st.cgroup_paths.clear();
+    st.init_exe.clear(); // an older corral's state: the memfd's name decides
     st.pid = child;
     st.start_time = corral::sys::process_start_time(child);
     CHECK(derive_status(st, root) == ContainerStatus::Created);
+    // With the image's identity recorded (corral's overlay view has no
+    // telling name), the identity decides, not the name.
+    st.init_exe = corral::runtime::exe_identity(link);
+    REQUIRE_FALSE(st.init_exe.empty());
+    CHECK(derive_status(st, root) == ContainerStatus::Created);
+    st.init_exe = "1:1";
+    CHECK(derive_status(st, root) == ContainerStatus::Running);
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
     rm_rf(root);
