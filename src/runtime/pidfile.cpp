@@ -55,15 +55,11 @@ Status write_pid_file(const std::string& path, pid_t pid) {
     const int len = std::snprintf(buf, sizeof buf, "%d", static_cast<int>(pid));
     if (sys::write_all(fd.get(), buf, static_cast<size_t>(len)) < 0)
         return fail("write pid file", tmp);
-    if (::fsync(fd.get()) < 0) return fail("fsync pid file", tmp);
     // close() can report a deferred write error on network filesystems.
     if (::close(fd.release()) < 0) return fail("close pid file", tmp);
+    // No fsync of the file or its directory: the pid names a process, which
+    // a power loss ends too; rename alone gives readers a whole file.
     if (::rename(tmp.c_str(), path.c_str()) < 0) return fail("rename pid file", path);
-
-    // Make the rename itself durable; the file is already complete, so a
-    // failure here is not worth failing the caller's create for.
-    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dfd) ::fsync(dfd.get());
     return {};
 }
 
