@@ -32,6 +32,9 @@ void register_exec(CLI::App& app, Globals& g) {
     cmd->add_option("--pidfd-socket", r->pidfd_socket,
                     "AF_UNIX socket that receives a pidfd of the process");
     cmd->add_flag("--ignore-paused", r->ignore_paused, "exec even if the container is paused");
+    cmd->add_option("--cgroup", r->sub_cgroups,
+                    "run in an existing group below the container's: [CONTROLLER[,...]:]PATH")
+        ->allow_extra_args(false);
     // Everything from the id on is the id and the command, verbatim: the
     // command's own flags must not be read as ours.
     cmd->prefix_command();

@@ -17,6 +17,7 @@
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
 #include "common/unix_socket.hpp"
+#include "runtime/exec_cgroup.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/passed_fds.hpp"
@@ -183,8 +184,14 @@ Result<int> exec_container(const ExecRequest& req) {
     ExecPlan& plan = *planned;
     plan.target_pidfd = target->pidfd.get();
 
+    auto groups = exec_cgroup_paths(st.cgroup_paths, req.sub_cgroups);
+    if (!groups) return groups.error();
+    // Only existing groups: a typo must fail here, not create a group no
+    // one removes.
+    for (const auto& [key, dir] : *groups)
+        if (access(dir.c_str(), F_OK) < 0) return sys_error("exec --cgroup: open group", dir);
     std::unique_ptr<cgroups::Manager> cgroup;
-    if (!st.cgroup_paths.empty()) cgroup = cgroups::open_existing(st.cgroup_paths);
+    if (!groups->empty()) cgroup = cgroups::open_existing(*groups);
     UniqueFd console_sock, pidfd_sock;
     if (!req.console_socket.empty()) {
         auto s = connect_unix(req.console_socket, "console socket");

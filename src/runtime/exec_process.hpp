@@ -31,6 +31,7 @@ struct ExecRequest {
     int preserve_fds = 0;
     std::string pidfd_socket;
     bool ignore_paused = false;
+    std::vector<std::string> sub_cgroups; // --cgroup, see exec_cgroup.hpp
 };
 
 // The container's configured process with the request's overrides: args

@@ -76,6 +76,49 @@ load lib/exec
 	fi
 }
 
+@test "--cgroup: an existing group below the container's, per controller or in every hierarchy" {
+	start_container
+	local state=$STATE_ROOT/$CID/state.json key d pid want sub
+	local -A dirs=()
+	# Keys are hierarchies ("memory", "cpu,cpuacct", "name=systemd"): '|' separates.
+	while IFS='|' read -r key d; do
+		dirs[$key]=$d
+		mkdir "$d/all" "$d/mem"
+		# v1 cpuset: a new group has no cpus or mems until given some (a user's job, as with runc).
+		if [ -f "$d/cpuset.cpus" ]; then
+			for sub in all mem; do
+				cat "$d/cpuset.cpus" >"$d/$sub/cpuset.cpus"
+				cat "$d/cpuset.mems" >"$d/$sub/cpuset.mems"
+			done
+		fi
+	done < <(json_get "'\n'.join(k + '|' + v for k, v in j['cgroupPaths'].items())" "$(cat "$state")")
+	[ ${#dirs[@]} -gt 0 ] || fail "no cgroupPaths in $state"
+	pid=$(corral_exec_detached "$BATS_TEST_TMPDIR/pid" --cgroup /all "$CID" probe sleep 1000)
+	for key in "${!dirs[@]}"; do
+		grep -qx "$pid" "${dirs[$key]}/all/cgroup.procs" || fail "$pid is not in ${dirs[$key]}/all"
+	done
+	# A controller's own request wins over the bare one (v1: the memory hierarchy only).
+	if [ -n "${dirs[memory]:-}" ]; then
+		pid=$(corral_exec_detached "$BATS_TEST_TMPDIR/pid2" --cgroup memory:mem --cgroup all "$CID" probe sleep 1000)
+		for key in "${!dirs[@]}"; do
+			want=all
+			[ "$key" != memory ] || want=mem
+			grep -qx "$pid" "${dirs[$key]}/$want/cgroup.procs" || fail "$pid is not in ${dirs[$key]}/$want"
+		done
+	fi
+	# Only existing groups, only below the container's, only controllers it has.
+	run --separate-stderr corral exec --cgroup nosuch "$CID" true
+	assert_status 1
+	[[ "$stderr" == *"exec --cgroup: open group"*"/nosuch: no such file or directory"* ]] || fail "$stderr"
+	for d in "${dirs[@]}"; do [ ! -e "$d/nosuch" ] || fail "exec made $d/nosuch"; done
+	run --separate-stderr corral exec --cgroup ../all "$CID" true
+	assert_status 1
+	[[ "$stderr" == *"must stay below the container's group"* ]] || fail "$stderr"
+	run --separate-stderr corral exec --cgroup nosuchctl:all "$CID" true
+	assert_status 1
+	[[ "$stderr" == *'no group with controller "nosuchctl"'* ]] || fail "$stderr"
+}
+
 @test "paused: exec is refused, --ignore-paused lets the process in and it runs once resumed" {
 	start_container
 	corral pause "$CID"
