@@ -115,6 +115,23 @@ done
 (cd "$BUNDLE" && "${hf[@]}")
 echo "(hyperfine's Summary mixes the two modes; the tables below compare like with like)"
 
+# --- the nocg pair once more, every run inside one wrapper namespace: the wrapper's own cost
+# (two execs, a mount, the copy of the mount table) is then in no row, only the runtimes' work.
+ns_entries=()
+hf_ns=(hyperfine --warmup 3 --runs "$RUNS" --export-json "$TMP/hf-ns.json")
+for e in "${entries[@]}"; do
+  IFS='|' read -r name mode wrap rt <<<"$e"
+  [ "$mode" = nocg ] || continue
+  ns_entries+=("$name-ns|nocg-ns||$rt")
+  hf_ns+=(-n "$name-ns" "$rt $name-ns-\$\$")
+done
+if [ ${#ns_entries[@]} -gt 0 ]; then
+  # shellcheck disable=SC2086 # WRAP is a command prefix
+  (cd "$BUNDLE" && $WRAP "${hf_ns[@]}")
+else
+  echo '{"results": []}' >"$TMP/hf-ns.json"
+fi
+
 # --- peak RSS: GNU time right around the runtime binary (inside the wrapper),
 # so unshare/sh are not counted. %M is the max RSS in KiB of the runtime and
 # the children it waited for (its init stage, /bin/true); max over a few runs.
@@ -127,15 +144,16 @@ for e in "${entries[@]}"; do
 done
 
 # --- report: ratios only within a pairing, where both sides pay the same costs.
-"$PY" - "$TMP" "${entries[@]}" <<'EOF'
+"$PY" - "$TMP" "${entries[@]}" "${ns_entries[@]}" <<'EOF'
 import json, sys, os
 tmp = sys.argv[1]
 entries = [e.split("|")[:2] for e in sys.argv[2:]]
-res = json.load(open(os.path.join(tmp, "hf.json")))["results"]
+res = (json.load(open(os.path.join(tmp, "hf.json")))["results"] +
+       json.load(open(os.path.join(tmp, "hf-ns.json")))["results"])
 rows = {}
 for (name, mode), r in zip(entries, res):
     try:
-        rss = max(int(x) for x in open(os.path.join(tmp, "rss-" + name)).read().split()
+        rss = max(int(x) for x in open(os.path.join(tmp, "rss-" + name.removesuffix("-ns"))).read().split()
                   if x.isdigit())
     except (OSError, ValueError):
         rss = None
@@ -144,7 +162,8 @@ for (name, mode), r in zip(entries, res):
 v2 = "crun-cg" in rows
 sections = [("default", "runc",
              "default cgroups (each runtime's own manager, " + ("cgroup v2" if v2 else "v1") + ")"),
-            ("nocg", "crun", "cgroups disabled, in unshare -m + cgroup2 wrapper")]
+            ("nocg", "crun", "cgroups disabled, in unshare -m + cgroup2 wrapper"),
+            ("nocg-ns", "crun-ns", "cgroups disabled, every run inside one such namespace (no wrapper per run)")]
 fmt = "  {:<12} {:>16} {:>9} {:>9} {:>9} {:>10}"
 for mode, base, title in sections:
     names = [n for n, _ in entries if rows[n]["mode"] == mode]
