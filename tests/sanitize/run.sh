@@ -48,7 +48,7 @@ JOBS=${SANITIZE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # The default selection: the verbs' main paths and their error paths, the container init's
 # setup (namespaces, rootfs, process attributes, seccomp, hooks), the config, the cheap
 # security suites. Times are those of a sanitized run on a quiet 2-core machine (plain ones are
-# about half); the lane's budget is ~12 minutes, ~5.5 of which the build takes.
+# about half); the lane's budget is ~12 minutes, ~5 of which the build takes.
 SUITES=(
 	integration/lifecycle.bats     # 45 s: create start state kill delete list
 	integration/run.bats           # 32 s: foreground run, signals, exit codes
@@ -59,14 +59,19 @@ SUITES=(
 	integration/hooks.bats         # 24 s: all six kinds, timeouts, failures
 	integration/seccomp.bats       # 13 s: filter compilation, notify listener
 	integration/spec.bats          # 12 s: corral spec, the config model
-	security/binary_overwrite.bats # 17 s: the sealed memfd re-exec
+	integration/idmapped.bats      # 17 s: id-mapped mounts
+	integration/devices.bats       # 14 s: device nodes and the devices cgroup
+	security/binary_overwrite.bats # 17 s: the sealed image re-exec
 	security/capabilities.bats     # 10 s
 	security/cgroupfs.bats         # 6 s
+	security/fake_proc.bats        # 23 s
+	security/dev_links.bats        # 21 s
+	security/masked_paths.bats     # 17 s
+	security/user_parsing.bats     # 15 s
 )
 # Not in it (sanitized, quiet machine): init 146 s, exec 120 s, audit 113 s, cgroups 50 s,
-# terminal 47 s, concurrency 33 s, userns 30 s, rootless 21 s, idmapped 17 s, devices 14 s;
-# security: mount_destinations 121 s, fd_leaks 78 s, fake_proc 23 s, dev_links 21 s,
-# masked_paths 17 s, user_parsing 15 s. None of them gave a report (SANITIZE_SUITES=all).
+# terminal 47 s, concurrency 33 s, userns 30 s, rootless 21 s; security: mount_destinations
+# 121 s, fd_leaks 78 s. None of them gave a report (SANITIZE_SUITES=all).
 
 # Left out even of SANITIZE_SUITES=all, by file name:
 #   podman, containerd: they install $CORRAL as /usr/local/bin/corral, the runtime podman
