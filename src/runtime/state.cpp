@@ -247,7 +247,8 @@ std::string ContainerDir::config_dir(const ContainerState& st) const {
     return access(file("config.json").c_str(), F_OK) == 0 ? path_ : st.bundle;
 }
 
-static int remove_tree_at(int dirfd) {
+// LAST, when given, goes after everything else in the directory.
+static int remove_tree_at(int dirfd, const char* last = nullptr) {
     DIR* d = fdopendir(dirfd);
     if (!d) {
         close(dirfd);
@@ -256,6 +257,7 @@ static int remove_tree_at(int dirfd) {
     int rc = 0;
     while (dirent* e = readdir(d)) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (last && !strcmp(e->d_name, last)) continue;
         if (e->d_type == DT_DIR) {
             int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub >= 0) remove_tree_at(sub);
@@ -264,6 +266,7 @@ static int remove_tree_at(int dirfd) {
             rc = -1;
         }
     }
+    if (last && unlinkat(dirfd, last, 0) < 0 && errno != ENOENT) rc = -1;
     closedir(d);
     return rc;
 }
@@ -271,7 +274,9 @@ static int remove_tree_at(int dirfd) {
 Status ContainerDir::remove() {
     int dup = fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return sys_error("remove state directory", path_);
-    remove_tree_at(dup);
+    // state.json last: a delete killed half way leaves either a readable
+    // state, which the next `delete -f` acts on, or an empty directory.
+    remove_tree_at(dup, "state.json");
     if (rmdir(path_.c_str()) < 0 && errno != ENOENT) return sys_error("remove", path_);
     return {};
 }
