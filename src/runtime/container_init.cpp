@@ -99,9 +99,45 @@ int open_exec_fifo(const Plan& plan) {
     std::snprintf(name, sizeof name, "%d", plan.fifo_fd);
     int fd = ::openat(g_fd_dir, name, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return child_fail(errno, "open exec fifo"), -1;
-    ::close(plan.fifo_fd);
-    ::close(g_fd_dir);
     return fd;
+}
+
+// A `start` SIGKILLed between its open of the fifo and our write leaves no
+// reader, and the write fails with EPIPE. That start never released us, so we
+// wait for the next one instead of dying: the container stays created, as its
+// state says. SIGPIPE is blocked for the write and a pending one consumed, so
+// it neither kills us nor reaches corral-init's signalfd after exec.
+// startContainer hooks run once, for the start that first opened the fifo.
+int release_through_exec_fifo(const Plan& plan, std::string_view state_json) {
+    sigset_t pipe_set, old_mask;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigprocmask(SIG_BLOCK, &pipe_set, &old_mask);
+    bool hooks_ran = false;
+    for (;;) {
+        int fifo = open_exec_fifo(plan);
+        if (fifo < 0) return -1;
+        if (!hooks_ran && plan.spec.hooks && !plan.spec.hooks->start_container.empty()) {
+            auto r = run_hooks(plan.spec.hooks->start_container, state_json, "startContainer");
+            if (!r) {
+                child_fail(r.error().err, r.error().op.c_str(), r.error().detail.c_str());
+                return -1;
+            }
+        }
+        hooks_ran = true;
+        if (sys::write_all(fifo, "0", 1) == 0) {
+            sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+            ::close(plan.fifo_fd);
+            ::close(g_fd_dir);
+            return fifo;
+        }
+        int err = errno;
+        ::close(fifo);
+        if (err != EPIPE) return child_fail(err, "write exec fifo"), -1;
+        const timespec no_wait{};
+        while (sigtimedwait(&pipe_set, nullptr, &no_wait) == SIGPIPE) {
+        }
+    }
 }
 
 // The parent writes our maps (it holds the privilege over the host ids);
@@ -231,19 +267,8 @@ bool enter_user_namespace(const Plan& plan, int sync_fd) {
     if (send_frame(sync_fd, Msg::Ready, 0, nullptr, 0) < 0) _exit(1);
     ::close(sync_fd);
 
-    int fifo = open_exec_fifo(plan);
+    int fifo = release_through_exec_fifo(plan, state_json);
     if (fifo < 0) fail_to_stderr(1);
-    if (plan.spec.hooks && !plan.spec.hooks->start_container.empty()) {
-        auto r = run_hooks(plan.spec.hooks->start_container, state_json, "startContainer");
-        if (!r) {
-            child_fail(r.error().err, r.error().op.c_str(), r.error().detail.c_str());
-            fail_to_stderr(1);
-        }
-    }
-    if (sys::write_all(fifo, "0", 1) < 0) {
-        child_fail(errno, "write exec fifo");
-        fail_to_stderr(1);
-    }
     if (!apply_no_new_privs(plan.process)) fail_to_stderr(1);
     if (!prepare_fds_for_exec(plan.process, fifo, plan.init.memfd)) fail_to_stderr(1);
     if (plan.seccomp && !seccomp_early && !seccomp::load_seccomp(*plan.seccomp)) fail_to_stderr(1);

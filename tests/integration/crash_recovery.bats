@@ -335,3 +335,33 @@ os.close(fd)' "$STATE_ROOT/$1/exec.fifo"
 	assert_status 0
 	assert_nothing_left "$CID"
 }
+
+@test "a start that died after opening the exec fifo, before the init wrote: the init waits for the next start" {
+	# A startContainer hook that sleeps holds the init between its open of the fifo and its
+	# write, so a reader that opens and closes at once is gone when the byte is written: the
+	# window a SIGKILLed start leaves by chance, made certain. The write gets EPIPE; the init
+	# must neither die (of the error or of SIGPIPE) nor run the process.
+	mkdir -p "$BATS_TEST_TMPDIR/hooklog"
+	update_config "args('probe', 'trap')
+mount('/hooklog', 'bind', '$BATS_TEST_TMPDIR/hooklog', 'bind', 'rw')
+hook('startContainer', '/bin/sh', '-c', 'echo ran >> /hooklog/log; sleep 0.5')"
+	run --separate-stderr corral_bg create "$CID"
+	assert_status 0
+	pid=$(container_pid "$CID")
+	"$PYTHON" -S -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK))' \
+		"$STATE_ROOT/$CID/exec.fifo"
+	retry 50 0.05 test -s "$BATS_TEST_TMPDIR/hooklog/log" || fail "the startContainer hook never ran"
+	sleep 1
+	pid_alive "$pid"
+	is_container_process "$pid" && fail "the init ran the process with no start reading the fifo"
+	[ "$(status_of "$CID")" = created ] || fail "state says $(status_of "$CID") for an init still waiting"
+	run --separate-stderr corral start "$CID"
+	assert_status 0
+	wait_for_line "$(ctr_stdout "$CID")" ready
+	[ "$(status_of "$CID")" = running ] || fail "state says $(status_of "$CID") after the second start"
+	# The hook belongs to the start that first opened the fifo; it does not run twice.
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/hooklog/log")" -eq 1 ] || fail "startContainer ran $(wc -l <"$BATS_TEST_TMPDIR/hooklog/log") times"
+	run --separate-stderr corral delete -f "$CID"
+	assert_status 0
+	assert_nothing_left "$CID"
+}
