@@ -361,7 +361,7 @@ common_setup() {
 	: >"$BATS_TEST_TMPDIR/.ids"
 	: >"$BATS_TEST_TMPDIR/.pids"
 	: >"$BATS_TEST_TMPDIR/.pidfiles"
-	MOUNTINFO_BEFORE=$(</proc/self/mountinfo)
+	MOUNTINFO_BEFORE=$(host_mounts)
 	CID=$(new_id)
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	make_bundle "$BUNDLE" "$CID"
@@ -397,6 +397,15 @@ _cgroup_dirs_of() {
 	find "$CGROUP_ROOT" -mindepth 2 -maxdepth 6 -type d -name "$1" 2>/dev/null
 }
 
+# host_mounts: /proc/self/mountinfo without the mounts of other bats runs, whose mount points
+# lie below their own bats-run-* temp dir: the sanitizer lane runs suites side by side, and
+# their tests' own mounts are not this test's leak. (awk reads the file itself: procfs files
+# report size 0, which tools like cmp trust.)
+host_mounts() {
+	awk -v own="$BATS_RUN_TMPDIR/" -v runs="${BATS_RUN_TMPDIR%/*}/bats-run-" \
+		'index($5, runs) == 1 && index($5 "/", own) != 1 { next } { print }' /proc/self/mountinfo
+}
+
 # assert_nothing_left [ID...]: nothing of the given containers (default: every tracked id)
 # remains: state dir, process, cgroup; and the host mount table is as it was before the test.
 # With CLEANUP=1 (teardown) it also removes what leaked, after reporting it, so that one bad
@@ -428,9 +437,8 @@ assert_nothing_left() {
 	d=$(ls -A "$STATE_ROOT")
 	[ -z "$d" ] || problems+=("state root not empty: ${d//$'\n'/ }")
 
-	# Read with a builtin: procfs files report size 0, which tools like cmp trust.
 	local now
-	now=$(</proc/self/mountinfo)
+	now=$(host_mounts)
 	if [ "$now" != "$MOUNTINFO_BEFORE" ]; then
 		problems+=("host mount table changed:" "$(diff <(echo "$MOUNTINFO_BEFORE") <(echo "$now") | grep '^[<>]')")
 		# Only mounts below this test's temp dir are ours to remove.

@@ -307,7 +307,7 @@ sec_setup() {
 	: >"$BATS_TEST_TMPDIR/.pids"
 	: >"$BATS_TEST_TMPDIR/.pidfiles"
 	: >"$BATS_TEST_TMPDIR/.bgpids"
-	MOUNTINFO_BEFORE=$(</proc/self/mountinfo)
+	MOUNTINFO_BEFORE=$(host_mounts)
 	CID=$(new_id)
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	mkdir -p "$BUNDLE"
