@@ -5,7 +5,7 @@ set -eu
 pkgs="cmake g++ make pkg-config git libseccomp-dev libcap-dev nlohmann-json3-dev \
 libcli11-dev doctest-dev busybox-static bats python3 clang-format iproute2 util-linux"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs runc crun hyperfine time uidmap qemu-system-x86 cpio kmod xz-utils \
-podman conmon containerd umoci catatonit clang-14 libclang-rt-14-dev llvm-14"
+podman conmon containerd umoci catatonit clang-14 libclang-rt-14-dev llvm-14 apparmor"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

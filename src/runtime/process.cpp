@@ -19,6 +19,7 @@
 #include "common/files.hpp"
 #include "common/log.hpp"
 #include "common/syscalls.hpp"
+#include "common/unique_fd.hpp"
 #include "ns/procfs.hpp"
 
 namespace corral::runtime {
@@ -183,6 +184,7 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
             log::debug("ambient capabilities that are not permitted and inheritable skipped");
     }
     plan.no_new_privileges = p.no_new_privileges;
+    if (!p.apparmor_profile.empty()) plan.apparmor_exec = "exec " + p.apparmor_profile;
     plan.preserve_fds = preserve_fds;
     struct stat self {};
     if (stat("/proc/self/exe", &self) < 0) return sys_error("stat", "/proc/self/exe");
@@ -206,6 +208,30 @@ Status check_lsm_available(const spec::Process& p) {
     return {};
 }
 
+namespace {
+
+// The profile goes on at execve ("exec", as runc does), so setup itself is
+// not confined by it. The attr file is opened below a verified procfs root:
+// a fake /proc in the image must not swallow the write and leave the
+// process unconfined (CVE-2019-16884). Kernels before 5.8 only have the
+// shared attr/exec.
+bool apply_apparmor_on_exec(const ProcessPlan& p) {
+    UniqueFd proc(ns::open_procfs_root());
+    if (!proc) return child_fail(errno, "open verified procfs", "/proc");
+    const char* path = "thread-self/attr/apparmor/exec";
+    UniqueFd fd(ns::open_in_procfs(proc.get(), path, O_WRONLY));
+    if (!fd && errno == ENOENT) {
+        path = "thread-self/attr/exec";
+        fd.reset(ns::open_in_procfs(proc.get(), path, O_WRONLY));
+    }
+    if (!fd) return child_fail(errno, "open", path);
+    if (sys::write_all(fd.get(), p.apparmor_exec.data(), p.apparmor_exec.size()) != 0)
+        return child_fail(errno, "apply apparmor profile:", p.apparmor_exec.c_str() + 5);
+    return true;
+}
+
+} // namespace
+
 bool apply_process_attributes(const ProcessPlan& p) {
     for (const auto& r : p.rlimits)
         if (setrlimit(static_cast<__rlimit_resource>(r.resource), &r.value) < 0)
@@ -224,6 +250,7 @@ bool apply_process_attributes(const ProcessPlan& p) {
     if (p.cpu_affinity && sched_setaffinity(0, sizeof(cpu_set_t), &*p.cpu_affinity) < 0)
         return child_fail(errno, "set cpu affinity");
     if (p.umask) umask(*p.umask);
+    if (!p.apparmor_exec.empty() && !apply_apparmor_on_exec(p)) return false;
     return true;
 }
 

@@ -53,6 +53,9 @@ struct ProcessPlan {
     std::optional<cpu_set_t> cpu_affinity;
     std::optional<CapSets> caps;
     bool no_new_privileges = false;
+    // "exec <profile>" for the AppArmor attr file: the profile takes effect
+    // at execve. Empty: the process keeps the runtime's confinement.
+    std::string apparmor_exec;
     int preserve_fds = 0;
     // The corral binary itself: the init still runs its image until execve,
     // so an entrypoint of /proc/self/exe would run the host binary inside the
@@ -69,8 +72,10 @@ Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
                                  std::vector<std::string>* warnings);
 
 // Child side. Each returns false after child_fail().
-bool apply_process_attributes(const ProcessPlan& p); // rlimits, oom, sched, ioprio...
-bool apply_credentials(const ProcessPlan& p);        // groups, ids, caps
+// rlimits, oom, sched, ioprio..., the AppArmor profile for execve (needs the
+// container's /proc mounted).
+bool apply_process_attributes(const ProcessPlan& p);
+bool apply_credentials(const ProcessPlan& p); // groups, ids, caps
 bool apply_no_new_privs(const ProcessPlan& p);
 // PATH lookup of argv[0] inside the (already pivoted) root, into buf.
 bool resolve_executable(const ProcessPlan& p, char* buf, size_t size);
