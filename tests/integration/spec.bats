@@ -123,8 +123,9 @@ setup() {
 	[ "$(json_get 'sorted(j["hooks"])' "$output")" = \
 		'["createContainer", "createRuntime", "poststart", "poststop", "prestart", "startContainer"]' ]
 	[ "$(json_get 'sorted(j["linux"]["namespaces"])' "$output")" = \
-		'["cgroup", "ipc", "mount", "network", "pid", "time", "uts"]' ]
-	# "user" joins the list with user-namespace support (issue 6); until then
-	# features must not claim it.
+		'["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]' ]
+	# AppArmor profiles are applied where the host runs AppArmor (lsm.bats, in the VM lane).
+	[ "$(json_get 'j["linux"]["apparmor"]["enabled"]' "$output")" = true ]
+	[ "$(json_get 'j["linux"]["selinux"]["enabled"]' "$output")" = false ]
 	[ "$(json_get 'all(o in j["mountOptions"] for o in ["ro", "nosuid", "nodev", "noexec", "bind", "rbind"])' "$output")" = true ]
 }
