@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fcntl.h>
 #include <fstream>
 #include <string>
@@ -168,6 +169,17 @@ TEST_CASE("state: rfc3339 timestamps have nanoseconds and Z") {
     CHECK(t.size() == 30);
     CHECK(t[10] == 'T');
     CHECK(t.back() == 'Z');
+    // It reads back as the current UTC time.
+    tm parsed{};
+    long nanos = -1;
+    REQUIRE(std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%9ldZ", &parsed.tm_year, &parsed.tm_mon,
+                        &parsed.tm_mday, &parsed.tm_hour, &parsed.tm_min, &parsed.tm_sec,
+                        &nanos) == 7);
+    parsed.tm_year -= 1900;
+    parsed.tm_mon -= 1;
+    CHECK(nanos >= 0);
+    CHECK(nanos < 1000000000L);
+    CHECK(std::labs(static_cast<long>(timegm(&parsed) - time(nullptr))) <= 2);
 }
 
 TEST_CASE("state: numbers must be integers in range (fuzzer findings)") {
