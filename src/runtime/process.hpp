@@ -65,8 +65,8 @@ struct ProcessPlan {
 };
 
 Result<int> rlimit_resource(const std::string& name);
-// Refuses an AppArmor profile or SELinux label on a host without that LSM:
-// the caller asked for confinement it would not get.
+// Refuses an AppArmor profile on a host without AppArmor, and any SELinux
+// label: the caller asked for confinement it would not get.
 Status check_lsm_available(const spec::Process& p);
 Result<ProcessPlan> plan_process(const spec::Process& p, int preserve_fds,
                                  std::vector<std::string>* warnings);

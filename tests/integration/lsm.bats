@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# Linux security modules: process.apparmorProfile and `exec --apparmor`. On a host without
+# Linux security modules: process.apparmorProfile and `exec --apparmor`; process.selinuxLabel,
+# which corral refuses on every host (labels are not applied). On a host without
 # AppArmor (this development host) the profile is refused before anything is made; where
 # AppArmor is enabled (Debian's kernel in the VM lane, tests/vm) a profile loaded by the test
 # confines the container's process from its execve on, and an unknown one fails the create
@@ -130,4 +131,13 @@ c['process']['apparmorProfile'] = '$PROFILE'"
 	assert_check_field credentials.lsm expected "$PROFILE"
 	assert_check_field credentials.lsm observed "$PROFILE (enforce)"
 	assert_only_init
+}
+
+@test "selinuxLabel: refused on every host, with the field and the label named, nothing left" {
+	update_config 'args("probe", "pid"); c["process"]["selinuxLabel"] = "system_u:system_r:container_t:s0"'
+	run --separate-stderr corral run "$CID"
+	[ "$status" -ne 0 ] || fail "run with an SELinux label succeeded; corral does not apply labels"
+	[[ "$stderr" == *selinuxLabel* && "$stderr" == *container_t* ]] ||
+		fail "the error names neither the field nor the label" "$(_run_context)"
+	assert_nothing_left "$CID"
 }
