@@ -31,6 +31,7 @@ bench_start cycle
 BUNDLE=$TMP/bundle
 bench_corral_bundle "$BUNDLE" /bin/true
 bench_contestants
+bench_add_crun_cg
 
 # --- probe: one full cycle per contestant. `create` goes through the wrapper where the
 # contestant has one (crun cannot create here without it); `start` and `delete` run plainly when
@@ -113,7 +114,10 @@ print("\ncreate + start + delete -f of /bin/true; medians in ms; ratio of the to
       "baseline of the same mode\n")
 print("| mode | runtime | create | start | delete -f | total | vs base | start/delete |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-for mode, base in (("default", "runc"), ("nocg", "crun")):
+pairings = [("default", "runc"), ("nocg", "crun")]
+if "crun-cg" in res:  # a cgroup2-only host: the default rows once more, against crun's own cgroups
+    pairings.append(("default", "crun-cg"))
+for mode, base in pairings:
     names = sorted((k for k, v in res.items() if v["mode"] == mode), key=lambda k: k != base)
     for k in names:
         v = res[k]
@@ -121,6 +125,7 @@ for mode, base in (("default", "runc"), ("nocg", "crun")):
         b = res.get(base)
         ratio = f"{m['total'] / st.median(b['total']):.2f}x" if b else "-"
         label = {"default": "default cgroups", "nocg": "cgroups disabled, create wrapped"}[mode]
+        label += f" (vs {base})" if base == "crun-cg" else ""
         print(f"| {label} | {k} | {m['create']:.2f} | {m['start']:.2f} | {m['delete']:.2f} "
               f"| {m['total']:.2f} | {ratio} | {v['how']} |")
 print(f"\nThe cgroup2 wrapper alone (`unshare -m` + mount + exec of true): {wrap:.2f} ms median; it "

@@ -61,7 +61,7 @@ bench_busybox_rootfs "$BUNDLE/rootfs"
 bench_cg2_wrapper
 
 # --- the contestants: for each, start a container once, try one exec, keep the exec command.
-# "default": each runtime's own cgroup handling on the host as it is (v1); exec joins the
+# "default": each runtime's own cgroup handling on the host as it is (v1 here, v2 in the VM lane, where crun-cg joins); exec joins the
 #            container's groups.
 # "nocg":    cgroups disabled on both sides; the container made inside the wrapper above.
 q() { printf '%q' "$1"; }
@@ -94,6 +94,8 @@ add() {  # name mode create-wrap rt...
 }
 
 add runc default "" runc
+# On a cgroup2-only host (the VM lane) crun runs with its own cgroups too.
+[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && add crun-cg default "" crun
 add crun nocg "$WRAP" crun --cgroup-manager=disabled
 for f in "${failed[@]}"; do echo "skip $f"; done   # the baselines should work
 if [ -n "$CORRAL" ] && [ -x "$CORRAL" ]; then
@@ -135,8 +137,10 @@ rows = {}
 for (name, mode, how), r in zip(entries, res):
     rows[name] = dict(mode=mode, how=how, mean=r["mean"] * 1e3, sd=r["stddev"] * 1e3,
                       med=r["median"] * 1e3, min=r["min"] * 1e3)
-sections = [("default", "runc", "default cgroups (v1, each runtime's own manager)"),
+sections = [("default", "runc", "default cgroups (each runtime's own manager)"),
             ("nocg", "crun", "cgroups disabled, container made in the unshare -m + cgroup2 wrapper")]
+if "crun-cg" in rows:  # a cgroup2-only host: the default rows once more, against crun's own cgroups
+    sections.append(("default", "crun-cg", "default cgroups (v2), against crun with its own manager"))
 fmt = "  {:<12} {:>16} {:>9} {:>9} {:>12} {:>8}"
 for mode, base, title in sections:
     names = [n for n, _, _ in entries if rows[n]["mode"] == mode]

@@ -188,6 +188,14 @@ bench_contestants() {
   return 0
 }
 
+# bench_add_crun_cg: on a cgroup2-only host (the VM lane) crun can run with its own cgroup
+# manager, so it joins the default-cgroups pairing as "crun-cg": all three with cgroups.
+bench_add_crun_cg() {
+  [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || return 0
+  mkdir -p "$TMP/root-crun-cg"
+  CONTESTANTS+=("crun-cg|default||crun --root $(printf %q "$TMP/root-crun-cg")")
+}
+
 # bench_delete_all: `delete -f` of every container left in the contestants' state roots (in the
 # wrapper where the contestant has one), e.g. after an interrupt. Only our private roots.
 bench_delete_all() {

@@ -36,6 +36,7 @@ bench_start par
 BUNDLE=$TMP/bundle
 bench_corral_bundle "$BUNDLE" /bin/true
 bench_contestants
+bench_add_crun_cg
 
 bench_probe_runs par-probe-$$
 echo "$N containers per batch, $JOBS at a time, $ROUNDS rounds; every round runs one batch per runtime, in a rotated order"
@@ -97,7 +98,10 @@ print(f"\n{n} containers, {jobs} at a time (`run` of /bin/true); medians over ro
       "ratios against the baseline of the same mode\n")
 print("| mode | runtime | total wall | vs base | median start | p95 start | slowest start | vs base | failed |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-for mode, base in (("default", "runc"), ("nocg", "crun")):
+pairings = [("default", "runc"), ("nocg", "crun")]
+if "crun-cg" in res:  # a cgroup2-only host: the default rows once more, against crun's own cgroups
+    pairings.append(("default", "crun-cg"))
+for mode, base in pairings:
     names = [k for k, v in res.items() if v["mode"] == mode]
     names.sort(key=lambda k: k != base)
     for k in names:
@@ -108,6 +112,7 @@ for mode, base in (("default", "runc"), ("nocg", "crun")):
         rt = f"{tot / st.median(b['totals']):.2f}x" if b else "-"
         rs = f"{slow / (max(b['starts']) * 1e3):.2f}x" if b and b["starts"] and v["starts"] else "-"
         label = {"default": "default cgroups", "nocg": "cgroups disabled"}[mode]
+        label += f" (vs {base})" if base == "crun-cg" else ""
         print(f"| {label} | {k} | {tot:.2f} s | {rt} | {st.median(v['starts']) * 1e3:.1f} ms "
               f"| {pct(v['starts'], 0.95) * 1e3:.1f} ms | {slow:.1f} ms | {rs} | {v['failed']} |")
 for k, v in res.items():
