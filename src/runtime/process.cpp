@@ -222,11 +222,12 @@ namespace {
 bool apply_apparmor_on_exec(const ProcessPlan& p) {
     UniqueFd proc(ns::open_procfs_root());
     if (!proc) return child_fail(errno, "open verified procfs", "/proc");
-    const char* path = "thread-self/attr/apparmor/exec";
-    UniqueFd fd(ns::open_in_procfs(proc.get(), path, O_WRONLY));
+    // Named with /proc for the error; opened relative to the verified root.
+    const char* path = "/proc/thread-self/attr/apparmor/exec";
+    UniqueFd fd(ns::open_in_procfs(proc.get(), path + 6, O_WRONLY));
     if (!fd && errno == ENOENT) {
-        path = "thread-self/attr/exec";
-        fd.reset(ns::open_in_procfs(proc.get(), path, O_WRONLY));
+        path = "/proc/thread-self/attr/exec";
+        fd.reset(ns::open_in_procfs(proc.get(), path + 6, O_WRONLY));
     }
     if (!fd) return child_fail(errno, "open", path);
     if (sys::write_all(fd.get(), p.apparmor_exec.data(), p.apparmor_exec.size()) != 0)
