@@ -69,6 +69,9 @@ kill_at() {
 	KILL_RC=0
 	# (braces: bash reports the killed job on the shell's stderr otherwise)
 	{ wait "$pid"; } 2>/dev/null || KILL_RC=$?
+	# For the sanitizer lane, which must tell a report file that a kill cut short from one a
+	# process finished writing (tests/sanitize/run.sh).
+	[ "$KILL_RC" -ne 137 ] || [ -z "${CORRAL_KILLED_PIDS:-}" ] || echo "$pid" >>"$CORRAL_KILLED_PIDS"
 	# The bound follows how long the verb takes right now (the load changes all the time): up
 	# a little after a kill that landed, down more after one that came too late, so that
 	# about one kill in five comes after the end and the rest spread over the whole verb.

@@ -7,8 +7,8 @@
 #
 #   tests/sanitize/run.sh [--build-only] <source dir> <build dir>
 #
-# Which suites: SUITES below by default (30 suites, about 9 minutes two at a time on this
-# 2-core machine, quiet); with SANITIZE_SUITES=all also init.bats (MORE, 2.5 more minutes); SANITIZE_SUITES=
+# Which suites: all 35 of tests/integration and tests/security by default (SUITES below, about
+# 15 minutes two at a time on this 2-core machine, quiet); SANITIZE_SUITES=
 # "integration/exec.bats ..." for those. SANITIZE_WORKERS: suites at a time (2).
 # SANITIZE_JOBS: build jobs (default: number of CPUs). Needs root, as the suites do (exit 77
 # otherwise). --build-only configures and builds, then exits: tests/run-all.sh starts it in the
@@ -30,8 +30,9 @@
 # the fd close-on-exec (close_range in container_init.cpp), so no container process sees it.
 # Limits: the pid in a report file's name is the pid in the process's own pid namespace, so two
 # reports of two containers' inits (both pid 1) land in the same file, the later one kept; a
-# report from a container without /proc, or from a runtime whose caller closed fd 219, goes to
-# stderr as "ERROR: Can't open file" (exit status 86 all the same); and a run with a scrubbed
+# report from a container without /proc goes to stderr as "ERROR: Can't open file" (exit
+# status 86 all the same); podman's conmon and containerd's shim close fd 219 and scrub the
+# environment, so their runtime is a wrapper that sets both again; and a run with a scrubbed
 # environment (rootless.bats calls corral through `env -i`) falls back to the sanitizers'
 # defaults, reports on stderr. The TAP output of every suite is searched for reports too, which
 # catches those of failing tests.
@@ -56,20 +57,26 @@ exec 218>"$BUILD/.lane.lock"
 flock 218
 JOBS=${SANITIZE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-# Every suite of tests/integration and tests/security is in exactly one of SUITES, MORE and
-# EXCLUDE (the lane fails on one that is in none, so a new suite gets a decision).
-# Seconds: a sanitized run of the suite alone on a quiet 2-core machine (plain ones take about
-# 60 % of that; two side by side each take about twice as long, the lane being CPU-bound).
-#
-# SUITES, the default: every suite but init.bats and those in EXCLUDE, longest first so that the
-# workers finish together.
+# Every suite of tests/integration and tests/security, in SUITES (the lane fails on a suite that
+# is not, so a new one gets its place). Seconds: a sanitized run of the suite alone on a quiet
+# 2-core machine (plain ones take about 60 % of that; two side by side each take about twice
+# as long, the lane being CPU-bound). Longest first, so that the workers finish together.
+#   crash_recovery SIGKILLs the runtime on purpose: a report file that a kill cut short before
+#     its first byte is told apart (set_aside_cut_reports below).
+#   podman and containerd run the sanitized build through a wrapper (write_runtime_wrapper
+#     below), never installed in place of /usr/local/bin/corral.
 SUITES=(
+	integration/crash_recovery.bats     # 225 s: SIGKILL of create, start, delete at random points
+	integration/init.bats               # 128 s: corral's PID 1: reaping, signals, exit codes
+	integration/stress.bats             # 125 s: 200 containers, 8 workers
 	security/mount_destinations.bats    # 121 s: symlinked and /proc destinations
 	integration/exec.bats               # 120 s: every exec flag, joining, terminals
 	integration/audit.bats              # 113 s: the isolation audit and its report
+	integration/podman.bats             # 84 s: podman (conmon) drives corral and runc
 	security/fd_leaks.bats              # 78 s
 	integration/state_corruption.bats   # 70 s: broken state files, stale locks, recycled pids
 	integration/cli_errors.bats         # 60 s: every CLI error path
+	integration/containerd.bats         # 50 s: containerd's runc shim drives corral and runc
 	integration/cgroups.bats            # 50 s: v1 and v2 controllers, update, pause, OOM
 	integration/terminal.bats           # 47 s: ptys, the console socket, the relay
 	integration/lifecycle.bats          # 45 s: create start state kill delete list
@@ -96,29 +103,11 @@ SUITES=(
 	security/cgroupfs.bats              # 6 s
 )
 
-# MORE: added by SANITIZE_SUITES=all. init.bats: in one sanitized run on 2026-12-01 (the
-# clean-clone run of e9b3578) its first test found PID 1 already gone right after
-# `run -d --init` (the burst of 10,000 orphans, with exec.bats beside it), which 9 more runs did
-# not reproduce (the test alone or beside exec.bats 7 times, both suites through this lane
-# twice); until that is understood it must not decide the test command.
-MORE=(
-	integration/init.bats               # 146 s: corral's PID 1: reaping, signals, exit codes
-)
-
-# EXCLUDE: never here.
-#   podman, containerd: they install $CORRAL as /usr/local/bin/corral, the runtime podman
-#     (through conmon) and containerd's shim are given: that would put the sanitized build in
-#     place of the installed corral for everything else on the machine, and the runtime would
-#     run with the environment those tools give it, not this lane's. Their paths through corral
-#     are those of the CLI suites here (create, start, exec, kill, delete, events, ps).
-#   stress, crash_recovery: loops of hundreds of runtime calls (3 minutes each here);
-#     crash_recovery SIGKILLs the runtime on purpose, and a process killed as it opens its
-#     report file leaves an empty one that cannot be told from a cut-off report.
-EXCLUDE=(
+# Suites whose runtime calls come from podman (through conmon) or containerd's shim, by
+# CORRAL_RUNTIME_PATH: the lane fails one that made none (it would have run another build).
+THROUGH_TOOLS=(
 	integration/podman.bats
 	integration/containerd.bats
-	integration/stress.bats
-	integration/crash_recovery.bats
 )
 
 if [ "$(id -u)" -ne 0 ] && [ "$BUILD_ONLY" -eq 0 ]; then
@@ -134,7 +123,7 @@ LOG_FD=219
 # Exit status of a process that reported: a test that checks statuses sees an unusual one.
 REPORT_STATUS=86
 rm -rf "$LOGS"
-mkdir -p "$REPORTS"
+mkdir -p "$REPORTS" "$LOGS/killed"
 # Sanitized processes also run as other users (rootless.bats) and as mapped ids in user
 # namespaces; they must be able to create their report here.
 chmod 1777 "$REPORTS"
@@ -275,6 +264,10 @@ show_reports() {
 			detail "... more reports in $1"
 			break
 		fi
+		if [ ! -s "$f" ]; then
+			detail "report ${f#"$LOGS/"}: empty (opened for a report that was never written)"
+			continue
+		fi
 		detail "report ${f#"$LOGS/"}:"
 		symbolize "$f" | grep -E "$REPORT_RE|^ *#[0-9]+ |^(READ|WRITE) of|is located|allocated by|freed by|^Direct|^Indirect" |
 			grep -vE '#[0-9]+ .* in (__libc_start|_start|__interceptor_|__asan_|__ubsan_)' |
@@ -342,14 +335,13 @@ in_list() {
 }
 for s in "$SRC"/tests/integration/*.bats "$SRC"/tests/security/*.bats; do
 	s=${s#"$SRC/tests/"}
-	in_list "$s" "${SUITES[@]}" "${MORE[@]}" "${EXCLUDE[@]}" || {
-		echo "sanitize: FAILED: tests/$s is in none of SUITES, MORE and EXCLUDE of $0"
+	in_list "$s" "${SUITES[@]}" || {
+		echo "sanitize: FAILED: tests/$s is not in SUITES of $0"
 		exit 1
 	}
 done
 case ${SANITIZE_SUITES:-} in
-"") ;;
-all) SUITES=("${MORE[@]}" "${SUITES[@]}") ;;
+"" | all) ;;
 *) read -ra SUITES <<<"$SANITIZE_SUITES" ;;
 esac
 for s in "${SUITES[@]}"; do
@@ -374,6 +366,26 @@ export CORRAL_RECVTTY=$TREE/tests/corral-recvtty
 # included.
 WORKERS=${SANITIZE_WORKERS:-2}
 
+# write_runtime_wrapper NAME: $LOGS/runtime/NAME/corral, the sanitized corral as podman (through
+# conmon) and containerd's shim run it (CORRAL_RUNTIME_PATH in lib/podman and lib/containerd):
+# those tools start the runtime with their own environment and close the fds they did not
+# open, so the wrapper sets the sanitizer options and opens the suite's report directory on
+# fd 219 itself. bash, not sh: dash takes single-digit fds only.
+write_runtime_wrapper() {
+	local dir=$LOGS/runtime/$1
+	mkdir -p "$dir"
+	{
+		echo '#!/bin/bash'
+		printf 'exec %d<%q\n' "$LOG_FD" "$REPORTS/$1"
+		printf 'export ASAN_OPTIONS=%q UBSAN_OPTIONS=%q LSAN_OPTIONS=%q\n' \
+			"$ASAN_OPTIONS" "$UBSAN_OPTIONS" "$LSAN_OPTIONS"
+		# The calls, so that the lane can tell the suite really ran this build.
+		printf 'printf "%%s\\n" "$*" >>%q\n' "$dir/calls"
+		printf 'exec %q "$@"\n' "$CORRAL_BIN"
+	} >"$dir/corral"
+	chmod 755 "$dir/corral"
+}
+
 # start_suite SUITE: one bats process in the background, as CTest runs it; its status goes to
 # <logs>/<name>.rc.
 start_suite() {
@@ -381,7 +393,10 @@ start_suite() {
 	name=${s%%/*}.$(basename "$s" .bats)
 	mkdir -p "$REPORTS/$name"
 	chmod 1777 "$REPORTS/$name"
+	write_runtime_wrapper "$name"
 	(
+		export CORRAL_RUNTIME_PATH=$LOGS/runtime/$name/corral
+		export CORRAL_KILLED_PIDS=$LOGS/killed/$name.pids
 		# The lane's lock stays with the lane, not with the suite's processes.
 		exec 218>&-
 		eval "exec $LOG_FD<\"\$REPORTS/\$name\""
@@ -407,10 +422,34 @@ run_pool() {
 	wait || true
 }
 
+# set_aside_cut_reports NAME: moves the suite's empty report files named with the pid of a
+# process the suite SIGKILLed on purpose (crash_recovery.bats lists them in
+# $CORRAL_KILLED_PIDS) to reports/NAME/cut, and prints how many. Such a file was opened for a
+# report the kill cut short before a byte of it was written; a report with any content counts,
+# whoever wrote it.
+set_aside_cut_reports() {
+	local name=$1 f pid n=0
+	local -A killed=()
+	[ -s "$LOGS/killed/$name.pids" ] || {
+		echo 0
+		return
+	}
+	while read -r pid; do killed[$pid]=1; done <"$LOGS/killed/$name.pids"
+	for f in "$REPORTS/$name"/report.*; do
+		[ -f "$f" ] && [ ! -s "$f" ] || continue
+		pid=${f##*.}
+		[ -n "${killed[$pid]:-}" ] || continue
+		mkdir -p "$REPORTS/$name/cut"
+		mv "$f" "$REPORTS/$name/cut/"
+		n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # summarize KIND: one line for the suites of tests/KIND, indented details for the bad ones.
 summarize() {
-	local kind=$1 s name rc secs n_ok n_fail n_skip reports
-	local total=0 skipped=0 bad=0 suites=0 nrep=0 lines=() names=()
+	local kind=$1 s name rc secs n_ok n_fail n_skip reports cut calls
+	local total=0 skipped=0 bad=0 suites=0 nrep=0 lines=() names=() notes=()
 	for s in "${SUITES[@]}"; do
 		[ "${s%%/*}" = "$kind" ] || continue
 		name=$kind.$(basename "$s" .bats)
@@ -422,10 +461,19 @@ summarize() {
 		n_skip=$(grep -c '^ok .* # skip' "$LOGS/$name.tap" || true)
 		total=$((total + n_ok + n_fail))
 		skipped=$((skipped + n_skip))
+		cut=$(set_aside_cut_reports "$name")
 		reports=$(find "$REPORTS/$name" -maxdepth 1 -type f -name 'report.*' | wc -l)
 		nrep=$((nrep + reports))
-		echo "$name: $n_ok ok ($n_skip skipped), $n_fail failed, status $rc, $reports reports, $secs s" \
-			>>"$LOGS/suites.txt"
+		calls=0
+		[ ! -f "$LOGS/runtime/$name/calls" ] || calls=$(wc -l <"$LOGS/runtime/$name/calls")
+		echo "$name: $n_ok ok ($n_skip skipped), $n_fail failed, status $rc, $reports reports" \
+			"($cut empty ones of killed processes set aside), $calls runtime calls through" \
+			"CORRAL_RUNTIME_PATH, $secs s" >>"$LOGS/suites.txt"
+		[ "$cut" -eq 0 ] || notes+=("$name: $cut empty report files of processes it SIGKILLed on purpose set aside")
+		if in_list "$s" "${THROUGH_TOOLS[@]}" && [ "$calls" -eq 0 ] && [ "$n_skip" -lt "$n_ok" ]; then
+			bad=$((bad + 1))
+			lines+=("$name: no runtime call went through $LOGS/runtime/$name/corral: the suite did not run the sanitized build")
+		fi
 		if [ "$rc" -ne 0 ] || [ "$n_fail" -ne 0 ] || [ "$reports" -ne 0 ] ||
 			grep -Eq "$REPORT_RE" "$LOGS/$name.tap"; then
 			bad=$((bad + 1))
@@ -439,6 +487,7 @@ summarize() {
 	if [ "$bad" -eq 0 ]; then
 		echo "sanitize: $kind: $suites suites (${names[*]}), $total tests passed ($skipped skipped)," \
 			"no sanitizer report"
+		[ ${#notes[@]} -eq 0 ] || detail "${notes[@]}"
 	else
 		fail_part
 		echo "sanitize: $kind: FAILED: $bad of $suites suites, $nrep sanitizer reports"

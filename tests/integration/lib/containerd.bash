@@ -17,7 +17,9 @@
 # removes the image, checks containerd's snapshots and content are gone, stops containerd and
 # the events listener (by their recorded pids) and removes $CTRD_DIR.
 
-CTRD_CORRAL=/usr/local/bin/corral
+# The path the shim runs corral by: $CORRAL installed as /usr/local/bin/corral, or
+# CORRAL_RUNTIME_PATH as given (the sanitizer lane gives a wrapper of its sanitized build).
+CTRD_CORRAL=${CORRAL_RUNTIME_PATH:-/usr/local/bin/corral}
 CTRD_RUNC=/usr/sbin/runc
 CTRD_IMAGE=localhost/corral-test/busybox:latest
 # Upper bound for one ctr invocation; a hang becomes a failure.
@@ -34,7 +36,9 @@ ctrd_setup_file() {
 	done
 	# The shim runs the runtime by this path. Replaced with a rename, and only when it differs:
 	# another suite may be running the installed binary right now.
-	if ! cmp -s "$CORRAL" "$CTRD_CORRAL"; then
+	if [ -n "${CORRAL_RUNTIME_PATH:-}" ]; then
+		[ -x "$CTRD_CORRAL" ] || fail "CORRAL_RUNTIME_PATH $CTRD_CORRAL is not executable"
+	elif ! cmp -s "$CORRAL" "$CTRD_CORRAL"; then
 		install -m755 "$CORRAL" "$CTRD_CORRAL.tmp.$$" && mv -f "$CTRD_CORRAL.tmp.$$" "$CTRD_CORRAL" ||
 			fail "could not install $CORRAL as $CTRD_CORRAL"
 	fi

@@ -13,7 +13,9 @@
 # private podman, a process of that podman (conmon, `podman container cleanup`, a client), a
 # libpod-<id> cgroup of one of its containers, a mount below the test's temp dir.
 
-PODMAN_CORRAL=/usr/local/bin/corral
+# The path podman (through conmon) runs corral by: $CORRAL installed as /usr/local/bin/corral,
+# or CORRAL_RUNTIME_PATH as given (the sanitizer lane gives a wrapper of its sanitized build).
+PODMAN_CORRAL=${CORRAL_RUNTIME_PATH:-/usr/local/bin/corral}
 PODMAN_RUNC=/usr/sbin/runc
 # Upper bound for one podman invocation; a hang becomes a failure.
 PODMAN_TIMEOUT=${PODMAN_TIMEOUT:-90}
@@ -28,8 +30,12 @@ podman_setup_file() {
 	for b in podman conmon catatonit "$PODMAN_RUNC"; do
 		command -v "$b" >/dev/null || skip "$b is not installed (scripts/deps.sh --test installs it)"
 	done
-	# conmon and podman find the runtime by this path.
-	install -m755 "$CORRAL" "$PODMAN_CORRAL"
+	if [ -n "${CORRAL_RUNTIME_PATH:-}" ]; then
+		[ -x "$PODMAN_CORRAL" ] || fail "CORRAL_RUNTIME_PATH $PODMAN_CORRAL is not executable"
+	else
+		# conmon and podman find the runtime by this path.
+		install -m755 "$CORRAL" "$PODMAN_CORRAL"
+	fi
 }
 
 podman_setup() {
