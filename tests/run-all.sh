@@ -9,20 +9,26 @@ scripts/deps.sh --test
 scripts/build.sh
 cd "${BUILD_DIR:-build}"
 
-# The sanitizer lane's build takes about 6 minutes of CPU; the suites CTest
-# runs before the lane mostly wait on containers. So on a whole run the build
-# starts now at the lowest priority, and the lane's CTest entry waits for it
-# (a lock) and finds it up to date.
+# The builds of the fuzz targets and of the sanitizer lane take about 8
+# minutes of CPU; the suites CTest runs before those entries mostly wait on
+# containers. So on a whole run both builds start now, one after the other at
+# the lowest priority, and each entry waits for its build (a lock) and finds
+# it up to date. The fuzz entry comes first in CTest, so its build does too.
 prebuild=
 if [ $# -eq 0 ] && [ "$(id -u)" -eq 0 ] &&
 	grep -q '^CORRAL_SANITIZE_LANE:BOOL=ON' CMakeCache.txt 2>/dev/null; then
-	nice -n 19 "$src/tests/sanitize/run.sh" --build-only "$src" "$(pwd)/sanitize" \
-		>sanitize-prebuild.log 2>&1 &
+	(
+		nice -n 19 "$src/tests/fuzz/run.sh" --build-only "$src" "$(pwd)/fuzz" ||
+			echo "the fuzz targets' build failed"
+		nice -n 19 "$src/tests/sanitize/run.sh" --build-only "$src" "$(pwd)/sanitize" ||
+			echo "the sanitizer lane's build failed"
+	) >prebuild.log 2>&1 &
 	prebuild=$!
 fi
 rc=0
 ctest --output-on-failure --timeout 900 "$@" || rc=$?
 if [ -n "$prebuild" ]; then
-	wait "$prebuild" || echo "the sanitizer lane's build failed: $(pwd)/sanitize-prebuild.log"
+	wait "$prebuild"
+	! grep -q 'build failed' prebuild.log || echo "a background build failed: $(pwd)/prebuild.log"
 fi
 exit "$rc"

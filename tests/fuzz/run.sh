@@ -3,21 +3,33 @@
 # with clang-14 + ASan/UBSan, replays the saved reproducers in crashes/, then
 # fuzzes each for a bounded time from its seed corpus.
 #
-#   tests/fuzz/run.sh <source dir> <build dir>
+#   tests/fuzz/run.sh [--build-only] <source dir> <build dir>
 #
 # FUZZ_SECONDS (default 20) is the fuzzing time per target; FUZZ_JOBS
 # (default: number of CPUs) how many targets build and run at once.
 # One line per target, then "fuzz: N passed, M failed"; exits non-zero on any
 # crash, leak, timeout or sanitizer report and names the reproducer.
+# --build-only builds the targets and exits: tests/run-all.sh starts it in the
+# background at the lowest priority while CTest runs the suites before this
+# entry, which then waits for it (a lock on the build dir) and finds the
+# targets up to date.
 set -eu
 
+BUILD_ONLY=0
+if [ "${1:-}" = --build-only ]; then
+    BUILD_ONLY=1
+    shift
+fi
 if [ $# -ne 2 ]; then
-    echo "usage: $0 <source dir> <build dir>" >&2
+    echo "usage: $0 [--build-only] <source dir> <build dir>" >&2
     exit 2
 fi
 SRC=$(cd "$1" && pwd)
 mkdir -p "$2"
 BUILD=$(cd "$2" && pwd)
+# One build at a time per build dir: a run waits here for a --build-only one.
+exec 9>"$BUILD/.build.lock"
+flock 9
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 HERE=$SRC/tests/fuzz
@@ -178,6 +190,11 @@ for t in "${TARGETS[@]}"; do
         }
     fi
 done
+
+if [ "$BUILD_ONLY" -eq 1 ]; then
+    echo "fuzz: build only: ${#TARGETS[@]} targets up to date in $BIN"
+    exit 0
+fi
 
 # --- run ---------------------------------------------------------------------
 
