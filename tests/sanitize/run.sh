@@ -495,6 +495,26 @@ summarize() {
 	fi
 }
 
+# The rule for empty report files, checked on planted ones: of three files of a suite that
+# killed pid 4242, only the empty one of 4242 is set aside; an empty one of another pid and one
+# of 4242 with content count.
+mkdir -p "$REPORTS/selfcheck.cut"
+: >"$REPORTS/selfcheck.cut/report.4242"
+: >"$REPORTS/selfcheck.cut/report.4343"
+echo "==4242==ERROR: AddressSanitizer: planted" >"$REPORTS/selfcheck.cut/report.4244"
+echo 4242 >"$LOGS/killed/selfcheck.cut.pids"
+echo 4244 >>"$LOGS/killed/selfcheck.cut.pids"
+cut=$(set_aside_cut_reports selfcheck.cut)
+left=$(find "$REPORTS/selfcheck.cut" -maxdepth 1 -type f -name 'report.*' | wc -l)
+if [ "$cut" -ne 1 ] || [ "$left" -ne 2 ] || [ ! -e "$REPORTS/selfcheck.cut/cut/report.4242" ]; then
+	echo "sanitize: self-check FAILED: empty report files of killed pids: $cut set aside, $left left"
+	echo "sanitize: FAILED"
+	exit 1
+fi
+mv "$REPORTS/selfcheck.cut" "$LOGS/selfcheck.cut.d"
+rm -f "$LOGS/killed/selfcheck.cut.pids"
+echo "sanitize: self-check: only an empty report file of a pid a suite SIGKILLed is set aside"
+
 t0=$SECONDS
 run_pool
 summarize integration
