@@ -9,7 +9,7 @@ scripts/deps.sh --test
 scripts/build.sh
 cd "${BUILD_DIR:-build}"
 
-# The builds of the fuzz targets and of the sanitizer lane take about 8
+# The builds of the fuzz targets and of the sanitizer lane take about 10
 # minutes of CPU; the suites CTest runs before those entries mostly wait on
 # containers. So on a whole run both builds start now, one after the other at
 # the lowest priority, and each entry waits for its build (a lock) and finds
