@@ -491,13 +491,13 @@ summarize() {
 	else
 		fail_part
 		echo "sanitize: $kind: FAILED: $bad of $suites suites, $nrep sanitizer reports"
-		detail "${lines[@]}"
+		detail "${lines[@]}" "${notes[@]}"
 	fi
 }
 
 # The rule for empty report files, checked on planted ones: of three files of a suite that
-# killed pid 4242, only the empty one of 4242 is set aside; an empty one of another pid and one
-# of 4242 with content count.
+# killed pids 4242 and 4244, only the empty one of 4242 is set aside; the empty one of 4343 (not
+# killed) and the one of 4244 with content count.
 mkdir -p "$REPORTS/selfcheck.cut"
 : >"$REPORTS/selfcheck.cut/report.4242"
 : >"$REPORTS/selfcheck.cut/report.4343"
