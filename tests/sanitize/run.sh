@@ -61,8 +61,8 @@ JOBS=${SANITIZE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # is not, so a new one gets its place). Seconds: a sanitized run of the suite alone on a quiet
 # 2-core machine (plain ones take about 60 % of that; two side by side each take about twice
 # as long, the lane being CPU-bound). Longest first, so that the workers finish together.
-#   crash_recovery SIGKILLs the runtime on purpose: a report file that a kill cut short before
-#     its first byte is told apart (set_aside_cut_reports below).
+#   crash_recovery SIGKILLs the runtime on purpose: what a kill makes the leak checker write
+#     about the killed process is told apart (set_aside_killed_reports below).
 #   podman and containerd run the sanitized build through a wrapper (write_runtime_wrapper
 #     below), never installed in place of /usr/local/bin/corral.
 SUITES=(
@@ -269,6 +269,7 @@ show_reports() {
 			continue
 		fi
 		detail "report ${f#"$LOGS/"}:"
+		grep -Eq "$REPORT_RE" "$f" || head -n 5 "$f" | sed 's/^/      /'
 		symbolize "$f" | grep -E "$REPORT_RE|^ *#[0-9]+ |^(READ|WRITE) of|is located|allocated by|freed by|^Direct|^Indirect" |
 			grep -vE '#[0-9]+ .* in (__libc_start|_start|__interceptor_|__asan_|__ubsan_)' |
 			head -n 24 | sed 's/^ */      /'
@@ -422,13 +423,16 @@ run_pool() {
 	wait || true
 }
 
-# set_aside_cut_reports NAME: moves the suite's empty report files named with the pid of a
-# process the suite SIGKILLed on purpose (crash_recovery.bats lists them in
-# $CORRAL_KILLED_PIDS) to reports/NAME/cut, and prints how many. Such a file was opened for a
-# report the kill cut short before a byte of it was written; a report with any content counts,
-# whoever wrote it.
-set_aside_cut_reports() {
-	local name=$1 f pid n=0
+# set_aside_killed_reports NAME: moves to reports/NAME/killed, and counts, the suite's report
+# files that only say a process it SIGKILLed on purpose (crash_recovery.bats lists them in
+# $CORRAL_KILLED_PIDS) died under the leak checker, and prints how many. A kill that lands
+# during the leak check at exit leaves LSan's tracer (which writes to its parent's file,
+# report.<killed pid>) unable to read the dead thread: it writes "==<tracer>==Unable to get
+# registers from thread <killed pid>." and is itself killed by its PR_SET_PDEATHSIG, possibly
+# before that line (an empty file). Any other line, a leak or an error included, counts, and so
+# does a file of any other pid.
+set_aside_killed_reports() {
+	local name=$1 f pid line n=0 only
 	local -A killed=()
 	[ -s "$LOGS/killed/$name.pids" ] || {
 		echo 0
@@ -436,11 +440,17 @@ set_aside_cut_reports() {
 	}
 	while read -r pid; do killed[$pid]=1; done <"$LOGS/killed/$name.pids"
 	for f in "$REPORTS/$name"/report.*; do
-		[ -f "$f" ] && [ ! -s "$f" ] || continue
+		[ -f "$f" ] || continue
 		pid=${f##*.}
 		[ -n "${killed[$pid]:-}" ] || continue
-		mkdir -p "$REPORTS/$name/cut"
-		mv "$f" "$REPORTS/$name/cut/"
+		only=1
+		while IFS= read -r line || [ -n "$line" ]; do
+			[[ "$line" =~ ^==[0-9]+==Unable\ to\ get\ registers\ from\ thread\ ([0-9]+)\.$ ]] &&
+				[ "${BASH_REMATCH[1]}" = "$pid" ] || only=0
+		done <"$f"
+		[ "$only" -eq 1 ] || continue
+		mkdir -p "$REPORTS/$name/killed"
+		mv "$f" "$REPORTS/$name/killed/"
 		n=$((n + 1))
 	done
 	echo "$n"
@@ -461,15 +471,15 @@ summarize() {
 		n_skip=$(grep -c '^ok .* # skip' "$LOGS/$name.tap" || true)
 		total=$((total + n_ok + n_fail))
 		skipped=$((skipped + n_skip))
-		cut=$(set_aside_cut_reports "$name")
+		cut=$(set_aside_killed_reports "$name")
 		reports=$(find "$REPORTS/$name" -maxdepth 1 -type f -name 'report.*' | wc -l)
 		nrep=$((nrep + reports))
 		calls=0
 		[ ! -f "$LOGS/runtime/$name/calls" ] || calls=$(wc -l <"$LOGS/runtime/$name/calls")
 		echo "$name: $n_ok ok ($n_skip skipped), $n_fail failed, status $rc, $reports reports" \
-			"($cut empty ones of killed processes set aside), $calls runtime calls through" \
+			"($cut of killed processes set aside), $calls runtime calls through" \
 			"CORRAL_RUNTIME_PATH, $secs s" >>"$LOGS/suites.txt"
-		[ "$cut" -eq 0 ] || notes+=("$name: $cut empty report files of processes it SIGKILLed on purpose set aside")
+		[ "$cut" -eq 0 ] || notes+=("$name: $cut report files set aside: the leak checker lost a process the suite SIGKILLed (reports/$name/killed)")
 		if in_list "$s" "${THROUGH_TOOLS[@]}" && [ "$calls" -eq 0 ] && [ "$n_skip" -lt "$n_ok" ]; then
 			bad=$((bad + 1))
 			lines+=("$name: no runtime call went through $LOGS/runtime/$name/corral: the suite did not run the sanitized build")
@@ -495,25 +505,28 @@ summarize() {
 	fi
 }
 
-# The rule for empty report files, checked on planted ones: of three files of a suite that
-# killed pids 4242 and 4244, only the empty one of 4242 is set aside; the empty one of 4343 (not
-# killed) and the one of 4244 with content count.
-mkdir -p "$REPORTS/selfcheck.cut"
-: >"$REPORTS/selfcheck.cut/report.4242"
-: >"$REPORTS/selfcheck.cut/report.4343"
-echo "==4242==ERROR: AddressSanitizer: planted" >"$REPORTS/selfcheck.cut/report.4244"
-echo 4242 >"$LOGS/killed/selfcheck.cut.pids"
-echo 4244 >>"$LOGS/killed/selfcheck.cut.pids"
-cut=$(set_aside_cut_reports selfcheck.cut)
-left=$(find "$REPORTS/selfcheck.cut" -maxdepth 1 -type f -name 'report.*' | wc -l)
-if [ "$cut" -ne 1 ] || [ "$left" -ne 2 ] || [ ! -e "$REPORTS/selfcheck.cut/cut/report.4242" ]; then
-	echo "sanitize: self-check FAILED: empty report files of killed pids: $cut set aside, $left left"
+# The rule for report files of killed processes, checked on planted ones: the suite killed
+# 4242, 4244 and 4246. Set aside: the empty file of 4242 and the tracer's line about 4246 in
+# its file. Counted: the empty file of 4343 and the tracer's line in the file of 4248 (neither
+# killed), and an error in the file of 4244.
+P=$REPORTS/selfcheck.killed
+mkdir -p "$P"
+: >"$P/report.4242"
+: >"$P/report.4343"
+echo "==4242==ERROR: AddressSanitizer: planted" >"$P/report.4244"
+echo "==4247==Unable to get registers from thread 4246." >"$P/report.4246"
+echo "==4249==Unable to get registers from thread 4248." >"$P/report.4248"
+printf '%s\n' 4242 4244 4246 >"$LOGS/killed/selfcheck.killed.pids"
+cut=$(set_aside_killed_reports selfcheck.killed)
+left=$(find "$P" -maxdepth 1 -type f -name 'report.*' | wc -l)
+if [ "$cut" -ne 2 ] || [ "$left" -ne 3 ] || [ ! -e "$P/killed/report.4242" ] || [ ! -e "$P/killed/report.4246" ]; then
+	echo "sanitize: self-check FAILED: report files of killed pids: $cut set aside, $left left"
 	echo "sanitize: FAILED"
 	exit 1
 fi
-mv "$REPORTS/selfcheck.cut" "$LOGS/selfcheck.cut.d"
-rm -f "$LOGS/killed/selfcheck.cut.pids"
-echo "sanitize: self-check: only an empty report file of a pid a suite SIGKILLed is set aside"
+mv "$P" "$LOGS/selfcheck.killed.d"
+rm -f "$LOGS/killed/selfcheck.killed.pids"
+echo "sanitize: self-check: only what the leak checker writes about a process a suite SIGKILLed is set aside"
 
 t0=$SECONDS
 run_pool
