@@ -69,8 +69,8 @@ kill_at() {
 	KILL_RC=0
 	# (braces: bash reports the killed job on the shell's stderr otherwise)
 	{ wait "$pid"; } 2>/dev/null || KILL_RC=$?
-	# For the sanitizer lane, which must tell a report file that a kill cut short from one a
-	# process finished writing (tests/sanitize/run.sh).
+	# For the sanitizer lane: a kill during the leak check at exit makes the leak checker write
+	# about the killed pid, which the lane must tell from a report (tests/sanitize/run.sh).
 	[ "$KILL_RC" -ne 137 ] || [ -z "${CORRAL_KILLED_PIDS:-}" ] || echo "$pid" >>"$CORRAL_KILLED_PIDS"
 	# The bound follows how long the verb takes right now (the load changes all the time): up
 	# a little after a kill that landed, down more after one that came too late, so that
