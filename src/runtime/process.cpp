@@ -223,15 +223,20 @@ bool apply_apparmor_on_exec(const ProcessPlan& p) {
     UniqueFd proc(ns::open_procfs_root());
     if (!proc) return child_fail(errno, "open verified procfs", "/proc");
     // Named with /proc for the error; opened relative to the verified root.
+    constexpr std::size_t proc_prefix = sizeof("/proc/") - 1;
     const char* path = "/proc/thread-self/attr/apparmor/exec";
-    UniqueFd fd(ns::open_in_procfs(proc.get(), path + 6, O_WRONLY));
+    UniqueFd fd(ns::open_in_procfs(proc.get(), path + proc_prefix, O_WRONLY));
     if (!fd && errno == ENOENT) {
         path = "/proc/thread-self/attr/exec";
-        fd.reset(ns::open_in_procfs(proc.get(), path + 6, O_WRONLY));
+        fd.reset(ns::open_in_procfs(proc.get(), path + proc_prefix, O_WRONLY));
     }
     if (!fd) return child_fail(errno, "open", path);
-    if (sys::write_all(fd.get(), p.apparmor_exec.data(), p.apparmor_exec.size()) != 0)
-        return child_fail(errno, "apply apparmor profile:", p.apparmor_exec.c_str() + 5);
+    if (sys::write_all(fd.get(), p.apparmor_exec.data(), p.apparmor_exec.size()) != 0) {
+        // The plan holds the attr file's command, "exec <profile>"; the error names the profile.
+        constexpr std::size_t command_prefix = sizeof("exec ") - 1;
+        return child_fail(errno,
+                          "apply apparmor profile:", p.apparmor_exec.c_str() + command_prefix);
+    }
     return true;
 }
 
